@@ -1,0 +1,236 @@
+"""The document model: plain dataclasses that flow forward through the pipeline.
+
+read -> RawDocument (RawPage: chars, edges, images)      [read.py]
+layout -> LaidOutPage (TextLine, PageTable in order)    [layout.py, tables.py]
+normalize -> the same lines with clean, simplified text [normalize.py]
+structure -> Document (Meta, Section, Table, Paragraph) [structure.py]
+rules -> Metric, Deadline, TableRecord, Check           [apply.py]
+
+Coordinates are PDF points with the origin at the page's top-left, as pdfplumber reports them;
+a BBox is (x0, top, x1, bottom). Page numbers are 1-based.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BBox = tuple[float, float, float, float]
+Quality = Literal["ok", "no_text", "garbled", "blank"]
+
+
+# --------------------------------------------------------------------------- read
+@dataclass(slots=True)
+class Char:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+    font: str
+    upright: bool = True
+
+    @property
+    def bold(self) -> bool:
+        name = self.font.lower()
+        return any(key in name for key in ("bold", "heavy", "black", "-bd", "semibold"))
+
+
+@dataclass(slots=True)
+class Edge:
+    """A ruling line segment: horizontal ("h") or vertical ("v")."""
+
+    orientation: Literal["h", "v"]
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass(slots=True)
+class RawPage:
+    number: int
+    width: float
+    height: float
+    chars: list[Char] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    images: list[BBox] = field(default_factory=list)
+    rotation: int = 0
+    quality: Quality = "ok"
+    quality_detail: str = ""
+    # text input: lines as extracted, a page per run of text (no geometry)
+    text_lines: list[str] | None = None
+
+
+@dataclass(slots=True)
+class RawDocument:
+    doc_id: str
+    path: str
+    sha256: str
+    kind: Literal["pdf", "text"]
+    pages: list[RawPage]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- layout
+@dataclass(slots=True)
+class TextLine:
+    text: str
+    page: int
+    bbox: BBox
+    size: float = 0.0
+    bold: bool = False
+    font: str = ""
+    indent: float = 0.0  # left offset from its column, in font sizes
+    right_gap: float = 0.0  # free space before its column's right edge, in font sizes
+    centered: bool = False
+    column: int = 0
+    original: str = ""  # text before normalisation (original script)
+    lead: str = ""  # a leading run in another face or bold: a run-in heading candidate
+    from_text: bool = False  # came from text input: one extracted line, no geometry
+    split_row: bool = False  # one of several pieces of a row split at wide gaps (a tabbed line)
+
+
+@dataclass(slots=True)
+class Cell:
+    text: str
+    page: int
+    bbox: BBox | None
+    row_span: int = 1
+    col_span: int = 1
+    original: str = ""
+
+
+@dataclass(slots=True)
+class PageTable:
+    """A table as found on one page, before stitching across pages."""
+
+    page: int
+    bbox: BBox | None
+    rows: list[list[Cell]]  # a full grid: spanned positions hold the same Cell object
+    ruled: bool = True
+    xs: list[float] = field(default_factory=list)  # grid lines, ruled tables only
+    ys: list[float] = field(default_factory=list)
+
+    @property
+    def ncols(self) -> int:
+        return len(self.rows[0]) if self.rows else 0
+
+
+@dataclass(slots=True)
+class LaidOutPage:
+    number: int
+    width: float
+    height: float
+    items: list[TextLine | PageTable]
+    quality: Quality = "ok"
+    quality_detail: str = ""
+    dropped: list[TextLine] = field(default_factory=list)  # headers, footers, page numbers, figure labels
+
+
+# --------------------------------------------------------------------------- structure
+@dataclass(slots=True)
+class Meta:
+    title: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    date: str | None = None  # ISO date of the document (落款)
+    printed_date: str | None = None  # ISO date of 印发
+    signer: str | None = None
+    recipients: dict[str, list[str]] = field(default_factory=dict)  # 主送 / 报 / 抄送
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    page: int
+    bbox: BBox | None
+    section_id: str | None = None
+    original: str = ""
+    kind: str = "body"  # body | heading | caption | note
+
+
+@dataclass(slots=True)
+class Item:
+    """An 一是…二是… enumeration inside a paragraph."""
+
+    label: str
+    heading: str | None
+    text: str
+    page: int
+
+
+@dataclass(slots=True)
+class Section:
+    section_id: str
+    level: int
+    label: str | None
+    heading: str | None
+    text: str
+    page: int
+    bbox: BBox | None
+    items: list[Item] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)  # child section ids
+
+
+@dataclass(slots=True)
+class Attachment:
+    number: int | None
+    title: str
+    page: int | None = None
+
+
+@dataclass(slots=True)
+class TableCell:
+    text: str
+    page: int
+    bbox: BBox | None
+    merged_from: tuple[int, int] | None = None  # (row, col) of the merged cell's origin, when filled down/right
+
+
+@dataclass(slots=True)
+class Table:
+    table_id: str
+    attachment: int | None
+    attachment_title: str | None
+    title: str | None
+    pages: list[int]
+    header: list[str]
+    rows: list[list[TableCell]]
+    total_rows: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # what stitching did: dropped headers, rejoined rows
+
+    @property
+    def ncols(self) -> int:
+        return len(self.header)
+
+    def values(self) -> list[list[str]]:
+        return [[cell.text for cell in row] for row in self.rows]
+
+
+@dataclass(slots=True)
+class PageProblem:
+    page: int
+    quality: Quality
+    detail: str
+
+
+@dataclass(slots=True)
+class Document:
+    doc_id: str
+    path: str
+    sha256: str
+    pages: int
+    kind: str
+    script: Literal["simplified", "traditional"]
+    meta: Meta
+    sections: list[Section]
+    attachments: list[Attachment]
+    tables: list[Table]
+    paragraphs: list[Paragraph]
+    problems: list[PageProblem] = field(default_factory=list)
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.section_id == section_id), None)

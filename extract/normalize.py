@@ -1,0 +1,120 @@
+"""Normalise stage: clean, simplified text with the original kept beside it.
+
+Owns: script detection and OpenCC traditional→simplified conversion; narrowing full-width
+digits, letters and the ideographic space (NFKC, applied only to those and to CJK compatibility
+ideographs, so Chinese punctuation stays as printed); CJK-aware spacing (no space between
+Chinese characters, or between Chinese and digits: "截止 8 月 3 日" → "截止8月3日", "市场监 管局" →
+"市场监管局"; spaces between Latin words kept); markdown "**bold**" markers from text input dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from .model import Cell, LaidOutPage, PageTable, TextLine
+
+HANZI = re.compile(r"[\u3400-\u9fff]")
+# Characters that take no space beside them: hanzi, CJK and full-width punctuation, kana.
+CJK_CLASS = r"\u2e80-\u2fff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’—…·"
+SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK_CLASS}])[ \t]+|[ \t]+(?=[{CJK_CLASS}])")
+SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \t]+(?=[%.,]\d|%)|(?<=\d[.,])[ \t]+(?=\d)")
+MARKDOWN_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # noqa: ANN202 - opencc.OpenCC
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text) if text else text
+
+
+def detect_script(text: str) -> str:
+    """'traditional' when enough hanzi change under t2s conversion, else 'simplified'."""
+    hanzi = HANZI.findall(text)
+    if len(hanzi) < 10:
+        return "simplified"
+    sample = "".join(hanzi[:20000])
+    changed = sum(a != b for a, b in zip(sample, to_simplified(sample)))
+    return "traditional" if changed / len(sample) > 0.04 else "simplified"
+
+
+def narrow(text: str) -> str:
+    """NFKC for full-width ASCII, the ideographic space and compatibility ideographs only."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
+            out.append(unicodedata.normalize("NFKC", ch))
+        elif ch in "％＋－．／＝＜＞＆＠＃＄":
+            out.append(unicodedata.normalize("NFKC", ch))
+        elif ch == "\u3000" or ch == "\xa0":
+            out.append(" ")
+        elif 0xF900 <= code <= 0xFAFF or 0x2F00 <= code <= 0x2FDF or 0x2E80 <= code <= 0x2EFF:
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def tidy_spaces(text: str) -> str:
+    text = SPACE_NEXT_TO_CJK.sub("", text)
+    text = SPACE_IN_NUMBER.sub("", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def normalize_text(text: str, script: str) -> str:
+    text = MARKDOWN_BOLD.sub(r"\1", text)
+    text = narrow(text)
+    if script == "traditional":
+        text = to_simplified(text)
+    return tidy_spaces(text)
+
+
+def join_fragments(parts: list[str]) -> str:
+    """Join wrapped lines or cell fragments: no space between CJK, one space between Latin words."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if out and re.match(r"[A-Za-z0-9]", out[-1]) and re.match(r"[A-Za-z]", part[0]):
+            out += " " + part
+        else:
+            out += part
+    return out
+
+
+def normalize_pages(pages: list[LaidOutPage], script: str) -> list[LaidOutPage]:
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, TextLine):
+                normalize_line(item, script)
+            else:
+                normalize_table(item, script)
+    return pages
+
+
+def normalize_line(line: TextLine, script: str) -> None:
+    line.original = line.original or line.text
+    line.text = normalize_text(line.text, script)
+
+
+def normalize_table(table: PageTable, script: str) -> None:
+    seen: set[int] = set()
+    for row in table.rows:
+        for cell in row:
+            if id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            normalize_cell(cell, script)
+
+
+def normalize_cell(cell: Cell, script: str) -> None:
+    cell.original = cell.original or cell.text
+    cell.text = normalize_text(cell.text, script)

@@ -1,0 +1,34 @@
+"""One document through every stage: read → layout → normalise → structure.
+
+``extract_file`` is the library's front door for a single file; batch.py runs it over many
+files in parallel and rules/apply turn its Document into records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .layout import lay_out
+from .model import Document, LaidOutPage, TextLine
+from .normalize import detect_script, normalize_pages
+from .read import read_document
+from .structure import build_document
+
+
+def extract_file(path: str | Path) -> Document:
+    raw = read_document(path)
+    pages = lay_out(raw)
+    script = detect_script(page_text(pages))
+    normalize_pages(pages, script)
+    return build_document(raw, pages, script)
+
+
+def page_text(pages: list[LaidOutPage]) -> str:
+    parts = []
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, TextLine):
+                parts.append(item.text)
+            else:
+                parts.extend(cell.text for row in item.rows for cell in row)
+    return "".join(parts)

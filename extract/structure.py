@@ -1,0 +1,596 @@
+"""Structure stage: laid-out, normalised pages into a Document.
+
+Owns: lines into paragraphs (first-line indents, short last lines, font changes, continuation
+across page and column breaks); metadata (title over several lines, issuing body, 文号, 签发人,
+document and 印发 dates, 主送/报/抄送 lists); the numbered section tree (一、/（一）/1、 1./（1）/①,
+壹、 for Taiwan documents) with run-in headings and 一是…二是… items; the 附件 list and each
+attachment's number and title; tables stitched across pages (tables.py) and linked to their
+attachment, caption and notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dates import is_standalone_date, parse_date
+from .model import (
+    Attachment,
+    BBox,
+    Document,
+    Item,
+    LaidOutPage,
+    Meta,
+    PageProblem,
+    PageTable,
+    Paragraph,
+    RawDocument,
+    Section,
+    Table,
+    TextLine,
+)
+from .normalize import join_fragments
+from .tables import TableBuilder, continues, extend_table, finish_table, start_table
+
+# --------------------------------------------------------------------------- patterns
+LABELS: list[tuple[int, re.Pattern[str]]] = [
+    (0, re.compile(r"^(?P<label>[壹贰叁肆伍陆柒捌玖拾]+、)")),
+    (1, re.compile(r"^(?P<label>[一二三四五六七八九十]{1,3}、)")),
+    (2, re.compile(r"^(?P<label>[（(][一二三四五六七八九十]{1,3}[)）])")),
+    (3, re.compile(r"^(?P<label>\d{1,2}(?:[、]|[.．](?![\d])))")),
+    (4, re.compile(r"^(?P<label>[（(]\d{1,2}[)）])")),
+    (5, re.compile(r"^(?P<label>[①-⑳])")),
+]
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
+RED_HEAD = re.compile(r"^(?P<issuer>.{2,40}?)(文件|文件\s*$)$")
+SIGNER = re.compile(r"签发人\s*[:：]\s*(?P<name>[\u4e00-\u9fff·]{2,8})")
+BYLINE = re.compile(r"^(文|文\s*[|｜/丨]|作者[:：]|来源[:：])\s*[|｜/丨]?\s*(?P<issuer>\S{2,40})$")
+PRINTED = re.compile(r"^(?P<issuer>.*?)\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印发$")
+RECIPIENT_LINE = re.compile(r"^(?P<key>主送|报送|抄送|抄报|分送|报)\s*[:：]\s*(?P<names>.*)$")
+ATTACHMENT_HEAD = re.compile(r"^附\s*件\s*(?P<n>\d{1,2})?\s*[:：]?$")
+ATTACHMENT_LIST = re.compile(r"^[-•·\s]*附\s*件\s*[:：]\s*(?P<rest>.*)$")
+LIST_ITEM = re.compile(r"^(?P<n>\d{1,2})\s*[.．、]\s*(?P<title>.+)$")
+ITEM = re.compile(r"(?:^|(?<=[。；;]))\s*(?P<label>[一二三四五六七八九十]{1,2}是)(?P<rest>[^。；;]*)")
+ORG_SUFFIX = (
+    "局", "厅", "委", "委员会", "办公室", "办公厅", "办", "政府", "中心", "院", "会", "部", "部门", "署", "处", "所",
+    "集团", "公司", "管委会", "单位", "军区", "法院", "检察院", "组", "站", "馆", "队", "室", "府", "各单位",
+)
+PERSON_TITLE = ("书记", "市长", "省长", "主任", "主席", "秘书长", "局长", "厅长", "部长", "区长", "县长", "同志")
+SENTENCE_END = ("。", "；", ";", "！", "？", "：", ":")
+NOTE_START = ("注：", "注:", "备注", "说明：", "说明:", "数据来源", "资料来源")
+TOTAL_BODY_SIZE_SHARE = 1.18  # lines this much larger than the body size can be title lines
+
+
+@dataclass
+class Para:
+    """A paragraph under construction, with the lines it came from."""
+
+    lines: list[TextLine]
+    text: str = ""
+    original: str = ""
+
+    @property
+    def first(self) -> TextLine:
+        return self.lines[0]
+
+    @property
+    def page(self) -> int:
+        return self.first.page
+
+    @property
+    def size(self) -> float:
+        return self.first.size
+
+    def bbox(self) -> BBox | None:
+        boxes = [ln.bbox for ln in self.lines if ln.page == self.page and ln.bbox != (0.0, 0.0, 0.0, 0.0)]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+@dataclass
+class Stream:
+    """The document as one sequence of paragraphs and page tables."""
+
+    blocks: list[Para | PageTable] = field(default_factory=list)
+    body_size: float = 0.0
+
+
+# --------------------------------------------------------------------------- paragraphs
+def label_of(text: str) -> tuple[int, str] | None:
+    for level, pattern in LABELS:
+        m = pattern.match(text)
+        if m:
+            return level, m.group("label")
+    return None
+
+
+def starts_paragraph(prev: TextLine, line: TextLine, body_size: float) -> bool:
+    if line.from_text or prev.from_text:
+        return text_line_breaks(prev, line)
+    if line.centered and prev.centered and line.size == prev.size and line.page == prev.page:
+        return line.bbox[1] - prev.bbox[3] > line.size  # a centred title over several lines stays one
+    if abs(line.size - prev.size) > 1.0 or line.centered or prev.centered or line.split_row or prev.split_row:
+        return True
+    if line.indent > 6 or prev.indent > 6:  # right-aligned or far-indented lines: signatures, dates
+        return True
+    if line.page != prev.page or line.column != prev.column:
+        # a paragraph runs on over a page or column break only from a full line into an unindented one
+        return prev.right_gap > 1.5 or line.indent >= 1.2 or prev.text.endswith(SENTENCE_END[:1])
+    if line.indent - prev.indent >= 1.2:  # a first-line indent
+        return True
+    if prev.right_gap > 1.5 and prev.right_gap > line.right_gap + 1.5:  # the line above stopped short
+        return True
+    if line.page == prev.page and line.column == prev.column:
+        gap = line.bbox[1] - prev.bbox[3]
+        if gap > max(line.size, body_size) * 1.3:
+            return True
+    return bool(label_of(line.text) and prev.text.endswith(SENTENCE_END))
+
+
+def text_line_breaks(prev: TextLine, line: TextLine) -> bool:
+    """Text input: every line is a paragraph unless a page break cut a sentence in two."""
+    if label_of(line.text) or len(prev.text) < 25 or prev.text.endswith(SENTENCE_END + ("”", "）", ")", "…")):
+        return True
+    return bool(is_standalone_date(line.text) or RECIPIENT_LINE.match(line.text))
+
+
+def body_font_size(pages: list[LaidOutPage]) -> float:
+    counts: dict[float, int] = {}
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, TextLine):
+                counts[item.size] = counts.get(item.size, 0) + len(item.text)
+    return max(counts, key=lambda k: counts[k]) if counts else 0.0
+
+
+def build_stream(pages: list[LaidOutPage]) -> Stream:
+    stream = Stream(body_size=body_font_size(pages))
+    current: Para | None = None
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, PageTable):
+                current = None
+                stream.blocks.append(item)
+                continue
+            if current is not None and not starts_paragraph(current.lines[-1], item, stream.body_size):
+                current.lines.append(item)
+                continue
+            current = Para([item])
+            stream.blocks.append(current)
+    for block in stream.blocks:
+        if isinstance(block, Para):
+            block.text = join_fragments([ln.text for ln in block.lines])
+            block.original = join_fragments([ln.original or ln.text for ln in block.lines])
+    return stream
+
+
+# --------------------------------------------------------------------------- metadata
+def is_org(text: str) -> bool:
+    text = text.strip()
+    return 2 <= len(text) <= 30 and not re.search(r"[，。；：,;:！？“”《》]", text) and text.endswith(ORG_SUFFIX)
+
+
+def is_person(text: str) -> bool:
+    return 2 <= len(text) <= 12 and text.endswith(PERSON_TITLE)
+
+
+def split_names(text: str) -> list[str]:
+    text = text.strip().rstrip("。.；;")
+    names: list[str] = []
+    for part in re.split(r"[，,；;]", text):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = split_outside_parens(part, "、")
+        if len(pieces) > 1 and all(is_org(p) or is_person(p) for p in pieces):
+            names.extend(pieces)
+        else:
+            names.append(part)
+    return names
+
+
+def split_outside_parens(text: str, sep: str) -> list[str]:
+    parts, depth, buf = [], 0, ""
+    for ch in text:
+        depth += ch in "(（"
+        depth -= ch in ")）"
+        if ch == sep and depth == 0:
+            parts.append(buf)
+            buf = ""
+        else:
+            buf += ch
+    parts.append(buf)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def front_matter_end(paras: list[Para]) -> int:
+    """Index of the first body paragraph: a numbered section, a salutation, or an indented long paragraph."""
+    for i, para in enumerate(paras):
+        text = para.text
+        if label_of(text) or ATTACHMENT_HEAD.match(text):
+            return i
+        if text.endswith(("：", ":")) and len(text) < 80 and i > 0:
+            return i
+        if len(text) > 60 and not DOC_NUMBER.fullmatch(text):
+            return i
+    return len(paras)
+
+
+def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
+    """Metadata, and the indexes of the paragraphs it consumed (front matter, signature, distribution)."""
+    meta = Meta()
+    used: set[int] = set()
+    end = front_matter_end(paras)
+    front = list(range(end))
+    for i in front:
+        text = paras[i].text
+        if (m := RED_HEAD.match(text)) and not meta.issuer and len(text) <= 40:
+            meta.issuer = m.group("issuer").strip()
+            used.add(i)
+        if (m := SIGNER.search(text)) and meta.signer is None:
+            meta.signer = m.group("name")
+            used.add(i)
+            text = SIGNER.sub("", text).strip()
+        if (m := DOC_NUMBER.search(text)) and meta.doc_number is None and "《" not in text:
+            meta.doc_number = re.sub(r"\s+", "", m.group(0))
+            used.add(i)
+        if (m := BYLINE.match(text)) and meta.issuer is None:
+            meta.issuer = m.group("issuer")
+            used.add(i)
+    title_parts = find_title(paras, front, used, body_size)
+    if title_parts:
+        meta.title = join_fragments([paras[i].text for i in title_parts])
+        used.update(title_parts)
+    for i in front:
+        if i in used:
+            continue
+        text = paras[i].text
+        if meta.date is None and is_standalone_date(text):
+            meta.date = parse_date(text)
+            used.add(i)
+        elif is_org(text) and meta.issuer is None and i > (max(title_parts) if title_parts else -1):
+            meta.issuer = text
+            used.add(i)
+        elif (m := re.match(r"^(?P<org>\S{2,30}?)\s+(?P<date>\d{4}年\d{1,2}月\d{1,2}日)$", text)) and is_org(m.group("org")):
+            meta.issuer = meta.issuer or m.group("org")
+            meta.date = meta.date or parse_date(m.group("date"))
+            used.add(i)
+    if end < len(paras) and paras[end].text.endswith(("：", ":")) and not label_of(paras[end].text):
+        meta.recipients["主送"] = split_names(paras[end].text.rstrip("：:"))
+        used.add(end)
+    read_tail(paras, meta, used)
+    return meta, used
+
+
+def find_title(paras: list[Para], front: list[int], used: set[int], body_size: float) -> list[int]:
+    """The run of large (or, for text input, leading) lines that is not a masthead, 文号 or date."""
+    candidates = [i for i in front if i not in used and not is_standalone_date(paras[i].text) and not DOC_NUMBER.search(paras[i].text)]
+    if not candidates:
+        return []
+    if body_size and not paras[candidates[0]].first.from_text:
+        big = [i for i in candidates if paras[i].size >= body_size * TOTAL_BODY_SIZE_SHARE and not BYLINE.match(paras[i].text)]
+        run: list[int] = []
+        for i in big:
+            if run and i != run[-1] + 1 and any(j not in used for j in range(run[-1] + 1, i)):
+                break
+            run.append(i)
+        return run
+    run = []
+    for i in candidates:
+        text = paras[i].text
+        if is_org(text) or BYLINE.match(text) or (run and i != run[-1] + 1) or len(text) > 60:
+            break
+        run.append(i)
+    return run
+
+
+def read_tail(paras: list[Para], meta: Meta, used: set[int]) -> None:
+    """Signature (落款) date, 印发 line and 报/抄送 lists, wherever they sit."""
+    raw: dict[str, str] = {}
+    current_key: str | None = None
+    for i, para in enumerate(paras):
+        if i in used:
+            continue
+        text = para.text
+        if m := PRINTED.match(text):
+            meta.printed_date = parse_date(m.group("date"))
+            issuer = m.group("issuer").strip()
+            if not issuer and i > 0 and is_org(paras[i - 1].text):
+                issuer = paras[i - 1].text
+                used.add(i - 1)
+            meta.issuer = meta.issuer or issuer or None
+            used.add(i)
+            current_key = None
+            continue
+        if m := RECIPIENT_LINE.match(text):
+            current_key = {"报送": "报", "抄报": "报"}.get(m.group("key"), m.group("key"))
+            raw[current_key] = raw.get(current_key, "") + m.group("names")
+            used.add(i)
+            continue
+        open_list = current_key and not raw[current_key].rstrip().endswith(("。", "."))
+        if open_list and len(text) < 120 and not label_of(text) and not is_standalone_date(text):
+            raw[current_key] += text  # the wrapped part of a 报/抄送 list
+            used.add(i)
+            continue
+        current_key = None
+        if is_standalone_date(text) and i > 0:
+            if meta.date is None:
+                meta.date = parse_date(text)
+            used.add(i)
+            prev = paras[i - 1].text
+            if is_org(prev) and i - 1 not in used:
+                used.add(i - 1)
+                meta.issuer = meta.issuer or prev
+    for key, names in raw.items():
+        meta.recipients[key] = split_names(names)
+    if meta.date is None and meta.printed_date:
+        meta.date = meta.printed_date
+
+
+# --------------------------------------------------------------------------- sections
+@dataclass
+class SectionBuilder:
+    sections: list[Section] = field(default_factory=list)
+    stack: list[tuple[int, Section]] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def child_id(self, parent: str) -> str:
+        self.counters[parent] = self.counters.get(parent, 0) + 1
+        return f"{parent}.{self.counters[parent]}" if parent else str(self.counters[parent])
+
+    def add(self, rank: int, label: str, heading: str | None, text: str, para: Para) -> Section:
+        sibling: Section | None = None
+        while self.stack and self.stack[-1][0] >= rank:
+            popped_rank, popped = self.stack.pop()
+            if popped_rank == rank:
+                sibling = popped
+        parent = self.stack[-1][1] if self.stack else None
+        section = Section(
+            section_id=self.child_id(parent.section_id if parent else ""),
+            level=len(self.stack) + 1,
+            label=label,
+            heading=heading,
+            text=text,
+            page=para.page,
+            bbox=para.bbox(),
+        )
+        if parent:
+            parent.children.append(section.section_id)
+        self.sections.append(section)
+        self.stack.append((rank, section))
+        return section
+
+    def close(self) -> None:
+        self.stack.clear()
+
+    def finish(self) -> dict[str, str]:
+        """Top-level numbering that restarts (（一）…（五）, then （一） again, with no 一、 above) goes
+        under unnamed groups, one per run, so every id stays unique. Returns old id -> new id."""
+        top = [s for s in self.sections if s.level == 1]
+        if not any(ordinal(top[i].label or "") <= ordinal(top[i - 1].label or "") for i in range(1, len(top))):
+            return {}
+        renamed: dict[str, str] = {}
+        grouped: list[Section] = []
+        group: Section | None = None
+        position = 0
+        for section in self.sections:
+            if section.level == 1:
+                if group is None or ordinal(section.label or "") <= ordinal(previous_label):
+                    group = Section(str(len([g for g in grouped if g.label is None]) + 1), 1, None, None, "", section.page, None)
+                    grouped.append(group)
+                    position = 0
+                previous_label = section.label or ""
+                position += 1
+                renamed[section.section_id] = f"{group.section_id}.{position}"
+                group.children.append(renamed[section.section_id])
+            head, _, tail = section.section_id.partition(".")
+            section.section_id = renamed[head] + (f".{tail}" if tail else "")
+            section.level += 1
+            grouped.append(section)
+        for section in grouped:
+            section.children = [rename(c, renamed) for c in section.children] if section.label else section.children
+        self.sections = grouped
+        return renamed
+
+
+def rename(section_id: str, renamed: dict[str, str]) -> str:
+    head, _, tail = section_id.partition(".")
+    if head not in renamed:
+        return section_id
+    return renamed[head] + (f".{tail}" if tail else "")
+
+
+CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+CN_CAPITAL = {c: i + 1 for i, c in enumerate("壹贰叁肆伍陆柒捌玖")}
+
+
+def ordinal(label: str) -> int:
+    core = re.sub(r"[^0-9一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾①-⑳]", "", label)
+    if not core:
+        return 0
+    if core.isdigit():
+        return int(core)
+    if "①" <= core[0] <= "⑳":
+        return ord(core[0]) - ord("①") + 1
+    core = "".join(str(CN_CAPITAL[c]) if c in CN_CAPITAL else ("十" if c == "拾" else c) for c in core)
+    if core.isdigit():
+        return int(core)
+    tens, sep, ones = core.partition("十")
+    if not sep:
+        return CN_DIGITS.get(core, 0) if not core.isdigit() else int(core)
+    return (int(tens) if tens.isdigit() else CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (
+        int(ones) if ones.isdigit() else CN_DIGITS.get(ones, 0) if ones else 0
+    )
+
+
+def split_heading(para: Para, label: str) -> tuple[str | None, str]:
+    """Heading and body of a numbered paragraph: a whole short line, a styled run-in lead, or a short first sentence."""
+    rest = para.text[len(label):].strip()
+    if len(rest) <= 40 and not re.search(r"[。；;]", rest.rstrip("。")) and len(para.lines) <= 2:
+        return rest.rstrip("。：:") or None, ""
+    lead = para.first.lead.strip()
+    if lead:
+        lead_text = re.sub(r"\s+", "", lead)
+        body = re.sub(r"\s+", "", rest)
+        label_free = lead_text[len(label):] if lead_text.startswith(label) else lead_text
+        if label_free and body.startswith(label_free) and len(label_free) <= 45:
+            heading = label_free.rstrip("。：:.")
+            return heading or None, body[len(label_free):].lstrip("。：:")
+    m = re.match(r"([^。：:]{1,30})([。：:])", rest)
+    if m and (not re.search(r"[，,]", m.group(1)) or len(m.group(1)) <= 16):
+        return m.group(1), rest[m.end():]
+    return None, rest
+
+
+def find_items(text: str, page: int) -> list[Item]:
+    items = []
+    for m in ITEM.finditer(text):
+        rest = m.group("rest")
+        head = re.match(r"[^，。；：,;:]+", rest)
+        items.append(Item(label=m.group("label"), heading=head.group(0) if head else None, text=rest, page=page))
+    return items
+
+
+# --------------------------------------------------------------------------- the document
+def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> Document:
+    stream = build_stream(pages)
+    paras = [b for b in stream.blocks if isinstance(b, Para)]
+    meta, used_paras = extract_meta(paras, stream.body_size)
+    used = {id(paras[i]) for i in used_paras}
+    sections = SectionBuilder()
+    attachments: list[Attachment] = []
+    listed: dict[int | None, str] = {}
+    tables: list[Table] = []
+    paragraphs: list[Paragraph] = []
+    builder: TableBuilder | None = None
+    table_meta: tuple[int | None, str | None, str | None] = (None, None, None)
+    attachment: Attachment | None = None
+    in_list = False
+    last_section: Section | None = None
+    caption: str | None = None
+    expect_title = False
+    title_para: Para | None = None
+    blocks = stream.blocks
+
+    def close_table() -> None:
+        nonlocal builder
+        if builder is not None and builder.rows:
+            number, a_title, t_title = table_meta
+            tables.append(finish_table(builder, f"t{len(tables) + 1:02d}", number, a_title, t_title))
+        builder = None
+
+    for index, block in enumerate(blocks):
+        if isinstance(block, PageTable):
+            if builder is not None and index > 0 and isinstance(blocks[index - 1], PageTable) and continues(builder, block):
+                extend_table(builder, block)
+                continue
+            close_table()
+            builder = start_table(block)
+            title = caption or (attachment.title if attachment else None)
+            table_meta = (attachment.number if attachment else None, attachment.title if attachment else None, title)
+            caption = None
+            expect_title = False
+            continue
+        para = block
+        text = para.text
+        if builder is not None and text.startswith(NOTE_START):
+            builder.notes.append(text)
+            paragraphs.append(Paragraph(text, para.page, para.bbox(), None, para.original, "note"))
+            continue
+        close_table()
+        if id(para) in used:
+            continue
+        if m := ATTACHMENT_HEAD.match(text):
+            number = int(m.group("n")) if m.group("n") else None
+            attachment = Attachment(number=number, title=listed.get(number, ""), page=para.page)
+            attachments.append(attachment)
+            sections.close()
+            last_section = None
+            in_list = False
+            expect_title = True
+            continue
+        if expect_title and attachment is not None:
+            attachment.title = text.rstrip("：:")
+            expect_title = False
+            title_para = para
+            paragraphs.append(Paragraph(text, para.page, para.bbox(), None, para.original, "caption"))
+            continue
+        if title_para is not None and attachment is not None and continues_title(title_para, para):
+            attachment.title += text  # the title's last words, centred on a line of their own
+            title_para = None
+            continue
+        title_para = None
+        if m := ATTACHMENT_LIST.match(text):
+            in_list = True
+            rest = m.group("rest").strip()
+            item = LIST_ITEM.match(rest)
+            if item:
+                listed[int(item.group("n"))] = item.group("title").strip()
+            elif rest:
+                listed[None] = rest
+            continue
+        if in_list:
+            item = LIST_ITEM.match(text)
+            if item and len(text) < 80:
+                listed[int(item.group("n"))] = item.group("title").strip()
+                continue
+            if listed and len(text) <= 20 and not is_org(text) and not is_standalone_date(text):
+                last = max(k for k in listed if k is not None) if any(k is not None for k in listed) else None
+                listed[last] = listed[last] + text  # an item title wrapped onto a second line
+                continue
+            in_list = False
+        if attachment is not None and is_caption(para, blocks, index):
+            caption = text.rstrip("：:")
+            paragraphs.append(Paragraph(text, para.page, para.bbox(), None, para.original, "caption"))
+            continue
+        found = label_of(text) if attachment is None else None
+        if found:
+            rank, label = found
+            heading, body = split_heading(para, label)
+            last_section = sections.add(rank, label, heading, body, para)
+            last_section.items.extend(find_items(body, para.page))
+            paragraphs.append(Paragraph(text, para.page, para.bbox(), last_section.section_id, para.original, "heading" if not body else "body"))
+            continue
+        if last_section is not None and attachment is None:
+            last_section.text = "\n".join(t for t in (last_section.text, text) if t)
+            last_section.items.extend(find_items(text, para.page))
+        paragraphs.append(Paragraph(text, para.page, para.bbox(), last_section.section_id if last_section else None, para.original))
+    close_table()
+    renamed = sections.finish()
+    if renamed:
+        for paragraph in paragraphs:
+            if paragraph.section_id:
+                paragraph.section_id = rename(paragraph.section_id, renamed)
+    for att in attachments:
+        if not att.title and att.number in listed:
+            att.title = listed[att.number]
+    if not attachments and listed:
+        attachments = [Attachment(number=n, title=t) for n, t in sorted(listed.items(), key=lambda kv: kv[0] or 0)]
+    problems = [PageProblem(p.number, p.quality, p.quality_detail) for p in pages if p.quality != "ok"]
+    return Document(
+        doc_id=raw.doc_id,
+        path=raw.path,
+        sha256=raw.sha256,
+        pages=len(raw.pages) if raw.kind == "pdf" else 0,
+        kind=raw.kind,
+        script=script,  # type: ignore[arg-type]
+        meta=meta,
+        sections=sections.sections,
+        attachments=attachments,
+        tables=tables,
+        paragraphs=paragraphs,
+        problems=problems,
+    )
+
+
+def continues_title(title: Para, para: Para) -> bool:
+    line = para.first
+    return line.centered and line.size == title.size and len(para.text) <= 20 and line.page == title.page
+
+
+def is_caption(para: Para, blocks: list[Para | PageTable], index: int) -> bool:
+    """A short line right before a table, inside an attachment, names that table."""
+    nxt = blocks[index + 1] if index + 1 < len(blocks) else None
+    text = para.text
+    return isinstance(nxt, PageTable) and len(text) <= 50 and not re.search(r"[。；;]", text) and not text.endswith(("：", ":"))

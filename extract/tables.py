@@ -1,0 +1,402 @@
+"""Tables: find them on a page, then stitch each one whole across pages.
+
+Page level (used by layout): ruling-line edges are merged, intersected and turned into cells
+with pdfplumber's own table geometry (merge_edges → edges_to_intersections →
+intersections_to_cells → cells_to_tables); the cells become a full grid where a merged cell
+occupies every position it spans; characters go into cells in one sorted sweep, and wrapped
+lines inside a cell are joined without spaces between Chinese. A ruled box with one row or one
+column is a frame around text, not a table. Tab-separated rows of text input become tables too.
+
+Document level (used by structure): a table continued on the next page is stitched to its
+first part when the evidence says so (same column count and column positions, nothing but
+page furniture between them); a repeated header row is dropped; a row cut in two by the page
+break (its always-filled columns empty) is rejoined to the row above; a vertically merged cell
+cut by the break is joined and filled down. Merged cells are filled down/right with
+``merged_from`` naming their origin; 合计/总计 rows are marked.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+from .model import BBox, Cell, Char, Edge, PageTable, RawPage, Table, TableCell
+from .normalize import join_fragments
+
+SNAP = 3.0  # points: edges this close are one line (pdfplumber's default tolerance)
+BOUNDARY = 1.5  # points: cell boundaries this close are one grid line
+TOTAL_WORDS = ("合计", "总计", "汇总", "小计", "合計", "總計", "總和", "总和")
+HEADER_TOTAL_SHARE = 0.95  # a column this full is "always filled": empty there means a fragment
+
+
+# --------------------------------------------------------------------------- page level
+def find_page_tables(page: RawPage) -> list[PageTable]:
+    if len(page.edges) < 4:
+        return []
+    edges = [edge_dict(e) for e in page.edges]
+    edges = merge_edges(edges, snap_x_tolerance=SNAP, snap_y_tolerance=SNAP, join_x_tolerance=SNAP, join_y_tolerance=SNAP)
+    edges = [e for e in edges if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= SNAP]
+    intersections = edges_to_intersections(edges, x_tolerance=SNAP, y_tolerance=SNAP)
+    cells = intersections_to_cells(intersections)
+    tables = []
+    for group in cells_to_tables(cells):
+        grid = build_grid(group, page.number)
+        if grid is not None:
+            tables.append(grid)
+    fill_cells(tables, page.chars)
+    return [t for t in tables if looks_like_table(t)]
+
+
+def edge_dict(edge: Edge) -> dict:
+    return {
+        "x0": edge.x0,
+        "x1": edge.x1,
+        "top": edge.top,
+        "bottom": edge.bottom,
+        "doctop": edge.top,
+        "width": edge.x1 - edge.x0,
+        "height": edge.bottom - edge.top,
+        "orientation": edge.orientation,
+        "object_type": "line",
+    }
+
+
+def cluster(values: list[float], tolerance: float = BOUNDARY) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tolerance:
+            continue
+        out.append(v)
+    return out
+
+
+def nearest(bounds: list[float], value: float) -> int:
+    return min(range(len(bounds)), key=lambda i: abs(bounds[i] - value))
+
+
+def build_grid(cells: list[tuple[float, float, float, float]], page: int) -> PageTable | None:
+    xs = cluster([c[0] for c in cells] + [c[2] for c in cells])
+    ys = cluster([c[1] for c in cells] + [c[3] for c in cells])
+    nrows, ncols = len(ys) - 1, len(xs) - 1
+    if nrows < 1 or ncols < 1:
+        return None
+    grid: list[list[Cell | None]] = [[None] * ncols for _ in range(nrows)]
+    for x0, top, x1, bottom in cells:
+        c0, c1 = nearest(xs, x0), nearest(xs, x1)
+        r0, r1 = nearest(ys, top), nearest(ys, bottom)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        cell = Cell(text="", page=page, bbox=(x0, top, x1, bottom), row_span=r1 - r0, col_span=c1 - c0)
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                if grid[r][c] is None:
+                    grid[r][c] = cell
+    rows = [
+        [cell if cell is not None else Cell("", page, (xs[c], ys[r], xs[c + 1], ys[r + 1])) for c, cell in enumerate(row)]
+        for r, row in enumerate(grid)
+    ]
+    return PageTable(page=page, bbox=(xs[0], ys[0], xs[-1], ys[-1]), rows=rows, xs=xs, ys=ys)
+
+
+def fill_cells(tables: list[PageTable], chars: list[Char]) -> None:
+    """Put each character into its cell in one sweep, then set each cell's text."""
+    if not tables:
+        return
+    buckets: dict[int, list[Char]] = {}
+    for ch in chars:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        for table in tables:
+            x0, top, x1, bottom = table.bbox  # type: ignore[misc]
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                xs, ys = table.xs, table.ys
+                r = min(max(bisect_right(ys, cy) - 1, 0), len(ys) - 2)
+                c = min(max(bisect_right(xs, cx) - 1, 0), len(xs) - 2)
+                buckets.setdefault(id(table.rows[r][c]), []).append(ch)
+                break
+    for table in tables:
+        seen: set[int] = set()
+        for row in table.rows:
+            for cell in row:
+                if id(cell) not in seen:
+                    seen.add(id(cell))
+                    cell.text = chars_to_text(buckets.get(id(cell), []))
+
+
+def chars_to_text(chars: list[Char]) -> str:
+    """Characters of one cell or line: lines by vertical position, words by gaps, lines joined CJK-aware."""
+    if not chars:
+        return ""
+    lines: list[list[Char]] = []
+    for ch in sorted(chars, key=lambda c: (c.top, c.x0)):
+        if lines and abs(((ch.top + ch.bottom) / 2) - line_middle(lines[-1])) <= max(ch.size, 1) * 0.5:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+    return join_fragments([line_text(line) for line in lines])
+
+
+def line_middle(line: list[Char]) -> float:
+    return sum((c.top + c.bottom) / 2 for c in line) / len(line)
+
+
+def line_text(chars: list[Char]) -> str:
+    out = ""
+    prev: Char | None = None
+    for ch in sorted(chars, key=lambda c: c.x0):
+        if prev is not None and ch.x0 - prev.x1 > max(prev.size, ch.size) * 0.25:
+            out += " "
+        out += ch.text
+        prev = ch
+    return out
+
+
+def looks_like_table(table: PageTable) -> bool:
+    """Two rows and two columns at least, with text in more than one cell: else a frame or a box."""
+    if len(table.rows) < 2 or table.ncols < 2:
+        return False
+    filled = {id(c) for row in table.rows for c in row if c.text.strip()}
+    return len(filled) >= 3
+
+
+def table_from_text_rows(rows: list[list[str]], page: int) -> PageTable:
+    width = max(len(r) for r in rows)
+    grid = [[Cell(text=(r[c] if c < len(r) else ""), page=page, bbox=None) for c in range(width)] for r in rows]
+    return PageTable(page=page, bbox=None, rows=grid, ruled=False)
+
+
+# --------------------------------------------------------------------------- document level
+def compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def is_total_row(values: list[str]) -> bool:
+    return any(compact(v).startswith(TOTAL_WORDS) for v in values[:2] if v)
+
+
+def is_numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[\d,.]+%?|[-+]?\d+(\.\d+)?(万|亿)?", compact(text)))
+
+
+@dataclass
+class TableBuilder:
+    """A table being stitched together from its page parts."""
+
+    header: list[str]
+    header_rows: int
+    rows: list[list[TableCell]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    columns: list[tuple[float, float]] | None = None  # relative column edges of the first part
+    open_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # col -> origin of a span cut by the page end
+
+    @property
+    def ncols(self) -> int:
+        return len(self.header)
+
+
+def column_edges(table: PageTable) -> list[tuple[float, float]] | None:
+    xs = table.xs
+    if not xs:
+        return None
+    return [(xs[i] - xs[0], xs[i + 1] - xs[0]) for i in range(len(xs) - 1)]
+
+
+def same_geometry(a: list[tuple[float, float]] | None, b: list[tuple[float, float]] | None) -> bool:
+    if a is None or b is None:
+        return True
+    return len(a) == len(b) and all(abs(x[0] - y[0]) <= 6 and abs(x[1] - y[1]) <= 6 for x, y in zip(a, b))
+
+
+def count_header_rows(table: PageTable) -> int:
+    """Row 0, plus the next rows while the one above groups columns (a cell spanning several)."""
+    n = 1
+    while n < len(table.rows) - 1:
+        groups = any(cell.col_span > 1 for cell in table.rows[n - 1])
+        values = [c.text for c in table.rows[n]]
+        if groups and not any(is_numeric(v) for v in values if v):
+            n += 1
+        else:
+            break
+    return n
+
+
+def header_names(table: PageTable, n: int) -> list[str]:
+    names = []
+    for c in range(table.ncols):
+        parts: list[str] = []
+        for r in range(n):
+            text = table.rows[r][c].text.strip()
+            if text and (not parts or parts[-1] != text):
+                parts.append(text)
+        names.append("/".join(parts))
+    return names
+
+
+def row_values(row: list[Cell]) -> list[str]:
+    return [c.text for c in row]
+
+
+def is_header_like(values: list[str]) -> bool:
+    filled = [v for v in values if v.strip()]
+    return len(filled) >= max(2, len(values) - 1) and not any(is_numeric(v) for v in filled)
+
+
+def repeats_header(builder: TableBuilder, part: PageTable) -> int:
+    """How many rows at the top of this part repeat the table's header (0 when none)."""
+    n = builder.header_rows
+    if len(part.rows) > n and [compact(h) for h in header_names(part, n)] == [compact(h) for h in builder.header]:
+        return n
+    return 0
+
+
+def continues(builder: TableBuilder, part: PageTable) -> bool:
+    """Is this page part the continuation of the table being built?"""
+    if part.ncols != builder.ncols or not same_geometry(builder.columns, column_edges(part)):
+        return False
+    if repeats_header(builder, part):
+        return True
+    # a header-like first row that is not our header opens a different table
+    return not is_header_like(row_values(part.rows[0]))
+
+
+def start_table(part: PageTable) -> TableBuilder:
+    n = count_header_rows(part)
+    builder = TableBuilder(header=header_names(part, n), header_rows=n, columns=column_edges(part))
+    add_part(builder, part, skip=n, continuation=False)
+    return builder
+
+
+def extend_table(builder: TableBuilder, part: PageTable) -> None:
+    skip = repeats_header(builder, part)
+    if skip:
+        builder.repairs.append(f"dropped the header row repeated on page {part.page}")
+    add_part(builder, part, skip=skip, continuation=True)
+
+
+def origins(part: PageTable) -> dict[int, tuple[int, int]]:
+    """For each cell object of the grid, the (row, col) where it starts."""
+    first: dict[int, tuple[int, int]] = {}
+    for r, row in enumerate(part.rows):
+        for c, cell in enumerate(row):
+            first.setdefault(id(cell), (r, c))
+    return first
+
+
+def add_part(builder: TableBuilder, part: PageTable, skip: int, continuation: bool) -> None:
+    if part.page not in builder.pages:
+        builder.pages.append(part.page)
+    local_origin = origins(part)
+    global_origin: dict[int, tuple[int, int]] = {}
+    body = part.rows[skip:]
+    if continuation and body:
+        carry_spans_over(builder, body[0], local_origin, skip, global_origin)
+    for i, row in enumerate(body):
+        r = skip + i
+        if continuation and i == 0 and builder.rows and is_fragment(builder, row, global_origin):
+            rejoin(builder, row, global_origin)
+            builder.repairs.append(f"rejoined a row split by the page break before page {part.page}")
+            continue
+        if not any(c.text.strip() for c in row) and not any(id(c) in global_origin or c.row_span > 1 for c in row):
+            continue  # an empty ruled row is padding, not data
+        index = len(builder.rows)
+        out = []
+        for c, cell in enumerate(row):
+            if id(cell) in global_origin:
+                out.append(TableCell(cell.text, part.page, cell.bbox, merged_from=global_origin[id(cell)]))
+            elif local_origin[id(cell)] == (r, c):
+                global_origin[id(cell)] = (index, c)
+                out.append(TableCell(cell.text, part.page, cell.bbox))
+            else:  # spanned from a row that was not kept (a header): treat as its own cell
+                global_origin[id(cell)] = (index, c)
+                out.append(TableCell(cell.text, part.page, cell.bbox))
+        builder.rows.append(out)
+    builder.open_spans = {}
+    if body:
+        for c, cell in enumerate(part.rows[-1]):
+            if cell.row_span > 1 and id(cell) in global_origin:
+                builder.open_spans[c] = global_origin[id(cell)]
+
+
+def carry_spans_over(
+    builder: TableBuilder,
+    first: list[Cell],
+    local_origin: dict[int, tuple[int, int]],
+    first_row: int,
+    global_origin: dict[int, tuple[int, int]],
+) -> None:
+    """A merged cell cut by the page break goes on at the top of the next page: join its two parts."""
+    for c, (o_r, o_c) in builder.open_spans.items():
+        if c >= len(first) or o_c != c:
+            continue
+        cell = first[c]
+        if local_origin[id(cell)] != (first_row, c) or id(cell) in global_origin:
+            continue
+        if cell.row_span > 1 or not cell.text.strip():
+            origin = builder.rows[o_r][o_c]
+            origin.text = join_fragments([origin.text, cell.text])
+            global_origin[id(cell)] = (o_r, o_c)
+            builder.repairs.append(f"joined a merged cell cut by the page break before page {cell.page}")
+
+
+def always_filled(builder: TableBuilder) -> list[int]:
+    if len(builder.rows) < 3:
+        return []
+    return [
+        c
+        for c in range(builder.ncols)
+        if sum(bool(row[c].text.strip()) for row in builder.rows) / len(builder.rows) >= HEADER_TOTAL_SHARE
+    ]
+
+
+def is_fragment(builder: TableBuilder, row: list[Cell], global_origin: dict[int, tuple[int, int]]) -> bool:
+    """The tail of the row above, cut off by the page break: an always-filled column is empty here."""
+    own = [(c, cell) for c, cell in enumerate(row) if id(cell) not in global_origin]
+    if not any(cell.text.strip() for _, cell in own):
+        return True
+    needed = set(always_filled(builder))
+    return any(c in needed and not cell.text.strip() and cell.row_span == 1 for c, cell in own)
+
+
+def rejoin(builder: TableBuilder, row: list[Cell], global_origin: dict[int, tuple[int, int]]) -> None:
+    last = builder.rows[-1]
+    seen: set[int] = set()
+    for c, cell in enumerate(row):
+        if id(cell) in seen or id(cell) in global_origin:
+            continue
+        seen.add(id(cell))
+        if cell.text.strip() and last[c].merged_from is None:
+            last[c].text = join_fragments([last[c].text, cell.text])
+        if cell.row_span > 1:  # a span starting in the fragment goes on below it
+            global_origin[id(cell)] = last[c].merged_from or (len(builder.rows) - 1, c)
+
+
+def finish_table(builder: TableBuilder, table_id: str, attachment: int | None, attachment_title: str | None, title: str | None) -> Table:
+    for row in builder.rows:  # fill merged positions with their origin's (final) text
+        for cell in row:
+            if cell.merged_from is not None:
+                o_r, o_c = cell.merged_from
+                cell.text = builder.rows[o_r][o_c].text
+    totals = [i for i, row in enumerate(builder.rows) if is_total_row([c.text for c in row])]
+    return Table(
+        table_id=table_id,
+        attachment=attachment,
+        attachment_title=attachment_title,
+        title=title,
+        pages=builder.pages,
+        header=builder.header,
+        rows=builder.rows,
+        total_rows=totals,
+        notes=builder.notes,
+        repairs=builder.repairs,
+    )
+
+
+def cell_bbox(cells: list[TableCell]) -> BBox | None:
+    boxes = [c.bbox for c in cells if c.bbox]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
