@@ -181,16 +181,18 @@ def build_tables(doc: dict[str, Any]) -> list[dict[str, Any]]:
             grid = read_table(doc["folder"], spec["csv"])
             header, rows = grid[0], grid[1:]
             merged: list[list[int]] = []
+            open_span: dict[int, list[int]] = {}  # column -> its merge still being extended
             filled: list[list[str]] = []
             for r, row in enumerate(rows):
                 out = []
                 for c, cell in enumerate(row):
                     if cell == MERGED_ABOVE:
                         out.append(filled[r - 1][c])
-                        if merged and merged[-1][0] == c and merged[-1][2] == r - 1:
-                            merged[-1][2] = r
+                        if c in open_span and open_span[c][2] == r - 1:
+                            open_span[c][2] = r
                         else:
-                            merged.append([c, r - 1, r])
+                            open_span[c] = [c, r - 1, r]
+                            merged.append(open_span[c])
                     else:
                         out.append(cell)
                 filled.append(out)

@@ -255,7 +255,9 @@ class Renderer:
             self._run(para, value["label"] + heading + value["sep"], face, size, bold=bold)
             self._rich(para, value["text"], size=size)
         else:
-            self._rich(para, value["label"] + value["text"], size=size)
+            # "1." is followed by a space, or "1.7月27日" would read as the number 1.7
+            spacer = " " if value["label"][-1] in ".．" else ""
+            self._rich(para, value["label"] + spacer + value["text"], size=size)
 
     def block_figure(self, value: dict[str, Any]) -> None:
         from figures import make_figure

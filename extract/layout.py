@@ -22,6 +22,7 @@ PAGE_NUMBER = re.compile(
     r"^[\s\-—–－_~·•]*(第\s*)?[\d０-９]{1,4}(\s*页)?(\s*[/／]\s*[\d]{1,4}|\s*共\s*\d+\s*页)?[\s\-—–－_~·•]*$"
     r"|^[\s\-—–－]*[ivxlcIVXLC]{1,6}[\s\-—–－]*$"
 )
+ATTACHMENT_LINE = re.compile(r"^\s*附\s*件")
 MARGIN_BAND = 0.09  # top/bottom share of the page where running headers and footers live
 GAP_SPLIT = 3.0  # a horizontal gap this many font sizes wide splits a line in two
 
@@ -193,28 +194,37 @@ def split_page_furniture(lines: list[TextLine], page: RawPage) -> tuple[list[Tex
 
 
 def drop_running_lines(pages: list[LaidOutPage]) -> None:
-    """Lines repeated in the top or bottom band of many pages (digits aside) are running headers."""
-    def key(line: TextLine, page: LaidOutPage) -> str:
-        band = "top" if line.bbox[3] < page.height * MARGIN_BAND * 1.2 else "bottom"
-        return band + re.sub(r"\d+", "#", line.text.replace(" ", ""))
+    """Lines repeated at the same height near the top or bottom of many pages (digits aside) are
+    running headers and footers: dropped from every page but the first, where a running title
+    is still the document's title."""
 
-    counts: Counter[str] = Counter()
+    def key(line: TextLine) -> tuple[int, str]:
+        return round(line.bbox[1] / 4), re.sub(r"\d+", "#", line.text.replace(" ", ""))
+
+    counts: Counter[tuple[int, str]] = Counter()
     for page in pages:
-        seen = {key(item, page) for item in page.items if isinstance(item, TextLine) and in_margin(item, page)}
-        counts.update(seen)
+        counts.update({key(item) for item in page.items if isinstance(item, TextLine) and in_margin(item, page)})
     threshold = max(3, int(0.4 * len(pages)))
-    for page in pages:
+    for index, page in enumerate(pages):
         keep = []
         for item in page.items:
-            if isinstance(item, TextLine) and in_margin(item, page) and counts[key(item, page)] >= threshold:
-                page.dropped.append(item)
+            repeated = (
+                isinstance(item, TextLine)
+                and in_margin(item, page)
+                and counts[key(item)] >= threshold
+                and not ATTACHMENT_LINE.match(item.text)  # 附件1, 附件2… start pages at the same place
+            )
+            numbered = repeated and bool(re.search(r"\d", item.text))  # page numbers go on the first page too
+            if repeated and (index > 0 or numbered):
+                page.dropped.append(item)  # type: ignore[arg-type]
             else:
                 keep.append(item)
         page.items = keep
 
 
 def in_margin(line: TextLine, page: LaidOutPage) -> bool:
-    return line.bbox[3] < page.height * MARGIN_BAND * 1.2 or line.bbox[1] > page.height * (1 - MARGIN_BAND * 1.2)
+    """The top quarter and bottom fifth of the page, where running lines live."""
+    return line.bbox[3] < page.height * 0.25 or line.bbox[1] > page.height * 0.8
 
 
 def reading_order(lines: list[TextLine], gutter: float | None) -> list[TextLine]:

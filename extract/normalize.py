@@ -19,7 +19,7 @@ HANZI = re.compile(r"[\u3400-\u9fff]")
 # Characters that take no space beside them: hanzi, CJK and full-width punctuation, kana.
 CJK_CLASS = r"\u2e80-\u2fff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’—…·"
 SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK_CLASS}])[ \t]+|[ \t]+(?=[{CJK_CLASS}])")
-SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \t]+(?=[%.,]\d|%)|(?<=\d[.,])[ \t]+(?=\d)")
+SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \t]+(?=[%.,]\d|%)")
 MARKDOWN_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 

@@ -37,7 +37,7 @@ LABELS: list[tuple[int, re.Pattern[str]]] = [
     (0, re.compile(r"^(?P<label>[壹贰叁肆伍陆柒捌玖拾]+、)")),
     (1, re.compile(r"^(?P<label>[一二三四五六七八九十]{1,3}、)")),
     (2, re.compile(r"^(?P<label>[（(][一二三四五六七八九十]{1,3}[)）])")),
-    (3, re.compile(r"^(?P<label>\d{1,2}(?:[、]|[.．](?![\d])))")),
+    (3, re.compile(r"^(?P<label>\d{1,2}(?:[、]|[.．](?!\d)|[.．](?=\d{1,2}月\d{1,2}日)))")),
     (4, re.compile(r"^(?P<label>[（(]\d{1,2}[)）])")),
     (5, re.compile(r"^(?P<label>[①-⑳])")),
 ]
@@ -57,6 +57,7 @@ ORG_SUFFIX = (
 )
 PERSON_TITLE = ("书记", "市长", "省长", "主任", "主席", "秘书长", "局长", "厅长", "部长", "区长", "县长", "同志")
 SENTENCE_END = ("。", "；", ";", "！", "？", "：", ":")
+TABLE_CAPTION = re.compile(r"^(附)?表\s*[\d一二三四五六七八九十]+")
 NOTE_START = ("注：", "注:", "备注", "说明：", "说明:", "数据来源", "资料来源")
 TOTAL_BODY_SIZE_SHARE = 1.18  # lines this much larger than the body size can be title lines
 
@@ -131,6 +132,8 @@ def starts_paragraph(prev: TextLine, line: TextLine, body_size: float) -> bool:
 def text_line_breaks(prev: TextLine, line: TextLine) -> bool:
     """Text input: every line is a paragraph unless a page break cut a sentence in two."""
     if label_of(line.text) or len(prev.text) < 25 or prev.text.endswith(SENTENCE_END + ("”", "）", ")", "…")):
+        return True
+    if line.text.endswith(("：", ":")) and len(line.text) <= 40:  # a salutation: 市委、市政府：
         return True
     return bool(is_standalone_date(line.text) or RECIPIENT_LINE.match(line.text))
 
@@ -434,6 +437,7 @@ def split_heading(para: Para, label: str) -> tuple[str | None, str]:
         lead_text = re.sub(r"\s+", "", lead)
         body = re.sub(r"\s+", "", rest)
         label_free = lead_text[len(label):] if lead_text.startswith(label) else lead_text
+        label_free = re.split(r"(?<=[。：:])", label_free, maxsplit=1)[0]
         if label_free and body.startswith(label_free) and len(label_free) <= 45:
             heading = label_free.rstrip("。：:.")
             return heading or None, body[len(label_free):].lstrip("。：:")
@@ -487,7 +491,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
                 continue
             close_table()
             builder = start_table(block)
-            title = caption or (attachment.title if attachment else None)
+            title = caption or (attachment.title if attachment else None) or (last_section.heading if last_section else None)
             table_meta = (attachment.number if attachment else None, attachment.title if attachment else None, title)
             caption = None
             expect_title = False
@@ -530,6 +534,21 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             elif rest:
                 listed[None] = rest
             continue
+        if listed and attachment is None and not in_list and text.rstrip("：:") in listed.values():
+            number = next(k for k, v in listed.items() if v == text.rstrip("：:"))
+            attachment = Attachment(number=number, title=text.rstrip("：:"), page=para.page)
+            attachments.append(attachment)  # text input: the attachment starts at its listed title
+            sections.close()
+            last_section = None
+            continue
+        if in_list and text.rstrip("：:") in listed.values():
+            in_list = False
+            number = next(k for k, v in listed.items() if v == text.rstrip("：:"))
+            attachment = Attachment(number=number, title=text.rstrip("：:"), page=para.page)
+            attachments.append(attachment)
+            sections.close()
+            last_section = None
+            continue
         if in_list:
             item = LIST_ITEM.match(text)
             if item and len(text) < 80:
@@ -540,7 +559,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
                 listed[last] = listed[last] + text  # an item title wrapped onto a second line
                 continue
             in_list = False
-        if attachment is not None and is_caption(para, blocks, index):
+        if (attachment is not None or TABLE_CAPTION.match(text)) and is_caption(para, blocks, index):
             caption = text.rstrip("：:")
             paragraphs.append(Paragraph(text, para.page, para.bbox(), None, para.original, "caption"))
             continue

@@ -18,6 +18,7 @@ cut by the break is joined and filled down. Merged cells are filled down/right w
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -172,6 +173,11 @@ def compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def same_text(a: list[str], b: list[str]) -> bool:
+    """Equal up to spacing and full/half-width forms (a repeated header may switch （ and ()."""
+    return [unicodedata.normalize("NFKC", compact(x)) for x in a] == [unicodedata.normalize("NFKC", compact(x)) for x in b]
+
+
 def is_total_row(values: list[str]) -> bool:
     return any(compact(v).startswith(TOTAL_WORDS) for v in values[:2] if v)
 
@@ -191,6 +197,7 @@ class TableBuilder:
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     columns: list[tuple[float, float]] | None = None  # relative column edges of the first part
+    ruled: bool = True
     open_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # col -> origin of a span cut by the page end
 
     @property
@@ -248,7 +255,7 @@ def is_header_like(values: list[str]) -> bool:
 def repeats_header(builder: TableBuilder, part: PageTable) -> int:
     """How many rows at the top of this part repeat the table's header (0 when none)."""
     n = builder.header_rows
-    if len(part.rows) > n and [compact(h) for h in header_names(part, n)] == [compact(h) for h in builder.header]:
+    if len(part.rows) > n and same_text(header_names(part, n), builder.header):
         return n
     return 0
 
@@ -265,7 +272,7 @@ def continues(builder: TableBuilder, part: PageTable) -> bool:
 
 def start_table(part: PageTable) -> TableBuilder:
     n = count_header_rows(part)
-    builder = TableBuilder(header=header_names(part, n), header_rows=n, columns=column_edges(part))
+    builder = TableBuilder(header=header_names(part, n), header_rows=n, columns=column_edges(part), ruled=part.ruled)
     add_part(builder, part, skip=n, continuation=False)
     return builder
 
@@ -343,8 +350,15 @@ def carry_spans_over(
 
 
 def always_filled(builder: TableBuilder) -> list[int]:
-    if len(builder.rows) < 3:
+    """Columns that every row fills; with too few rows to tell, the serial-number column."""
+    if not builder.rows:
         return []
+    if len(builder.rows) < 3:
+        return [
+            c
+            for c in range(builder.ncols)
+            if re.search(r"序|编号|^No", builder.header[c]) and all(is_numeric(row[c].text) for row in builder.rows)
+        ]
     return [
         c
         for c in range(builder.ncols)
@@ -368,13 +382,36 @@ def rejoin(builder: TableBuilder, row: list[Cell], global_origin: dict[int, tupl
         if id(cell) in seen or id(cell) in global_origin:
             continue
         seen.add(id(cell))
-        if cell.text.strip() and last[c].merged_from is None:
+        tail = cell.text.strip()
+        # some PDFs print the cut line on both pages: do not add it twice
+        if tail and last[c].merged_from is None and not compact(last[c].text).endswith(compact(tail)):
             last[c].text = join_fragments([last[c].text, cell.text])
         if cell.row_span > 1:  # a span starting in the fragment goes on below it
             global_origin[id(cell)] = last[c].merged_from or (len(builder.rows) - 1, c)
 
 
+def fill_down_unruled(builder: TableBuilder) -> None:
+    """Without ruling lines a merged cell shows as blanks under its label: a row whose leading
+    cells are empty while the rest is filled continues the label above (not for total rows)."""
+    for r in range(1, len(builder.rows)):
+        row = builder.rows[r]
+        values = [c.text for c in row]
+        if is_total_row(values) or is_total_row([c.text for c in builder.rows[r - 1]]):
+            continue
+        prefix = 0
+        while prefix < len(row) and not values[prefix].strip():
+            prefix += 1
+        if prefix == 0 or prefix >= len(row) - 1:
+            continue
+        for c in range(prefix):
+            above = builder.rows[r - 1][c]
+            if above.text.strip() or above.merged_from is not None:
+                row[c].merged_from = above.merged_from or (r - 1, c)
+
+
 def finish_table(builder: TableBuilder, table_id: str, attachment: int | None, attachment_title: str | None, title: str | None) -> Table:
+    if not builder.ruled:
+        fill_down_unruled(builder)
     for row in builder.rows:  # fill merged positions with their origin's (final) text
         for cell in row:
             if cell.merged_from is not None:
