@@ -6,7 +6,8 @@
     '浙政办发〔2018〕30号'
 """
 
-from .pipeline import extract_file
-
 __version__ = "0.1.0"
+
+from .pipeline import extract_file  # noqa: E402
+
 __all__ = ["__version__", "extract_file"]

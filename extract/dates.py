@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_NUM = "〇○零一二三四五六七八九十"
@@ -66,3 +67,129 @@ def is_standalone_date(text: str) -> bool:
 
 def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+# --------------------------------------------------------------------------- deadlines and "as of"
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    text: str  # as written: 2018年10月底前
+    due: str | None  # ISO date, None when ongoing or undetermined
+    kind: str  # "by" (a date to meet), "period" (上半年), "ongoing" (全年工作), "undetermined" (时间不确定)
+    start: int = 0
+    end: int = 0
+
+
+MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+YEAR = r"(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*"
+DEADLINE = re.compile(
+    rf"(?P<year>{YEAR})?(?P<month>{MONTH})\s*月\s*(?:(?P<day>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号]|(?P<end>底|末|份)|(?P<part>上旬|中旬|下旬))?"
+    r"\s*(?P<before>前|之前|以前|止)?"
+    r"|(?P<yearend>(?:(?P<year2>\d{4})\s*年)?(?:年底|年末)(?:前|之前)?)"
+    r"|(?P<half>(?:(?P<year3>\d{4})\s*年)?[上下]半年)"
+    r"|(?P<ongoing>全年工作|长期坚持|持续推进|长期|全年)"
+    r"|(?P<unknown>时间不确定|待定|另行通知)"
+)
+AS_OF = re.compile(r"(?:截止|截至|截止到|截至到)\s*(?:目前|)\s*(?P<date>(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]|底|末)?)")
+
+
+def _jionlp():  # noqa: ANN202 - the jionlp module, imported quietly (it prints a banner)
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        import jionlp
+
+    return jionlp
+
+
+def resolve_span_end(text: str, base: dt.date) -> str | None:
+    """The last day of a fuzzy span (2018年10月底前, 12月底前, 7月23日前, 上半年), via jionlp."""
+    jio = _jionlp()
+    try:
+        parsed = jio.parse_time(text, time_base={"year": base.year, "month": base.month, "day": base.day})
+    except Exception:  # jionlp raises ValueError and others for what it cannot read
+        return None
+    times = parsed.get("time") if isinstance(parsed, dict) else None
+    if not times:
+        return None
+    return str(times[-1])[:10]
+
+
+def parse_deadline(text: str, base: dt.date) -> Deadline | None:
+    """One deadline as written in a notice or a table cell; the year comes from the document date."""
+    m = DEADLINE.search(text)
+    if not m:
+        return None
+    return deadline_from_match(m, base)
+
+
+def deadline_from_match(m: re.Match[str], base: dt.date) -> Deadline | None:
+    raw = m.group(0).strip()
+    if m.group("unknown"):
+        return Deadline(raw, None, "undetermined", m.start(), m.end())
+    if m.group("ongoing"):
+        return Deadline(raw, None, "ongoing", m.start(), m.end())
+    if m.group("half"):
+        return Deadline(raw, resolve_span_end(raw, base), "period", m.start(), m.end())
+    computed = computed_due(m, base)
+    if computed is None:
+        return None
+    # jionlp reads the fuzzy span ("底前" = by the month's end); our own arithmetic is the fallback
+    due = resolve_span_end(raw, base) or computed
+    return Deadline(raw, due, "by", m.start(), m.end())
+
+
+def computed_due(m: re.Match[str], base: dt.date) -> str | None:
+    if m.group("yearend"):
+        year = int(m.group("year2")) if m.group("year2") else base.year
+        return dt.date(year, 12, 31).isoformat()
+    year = full_year(cn_small_number(re.sub(r"\s|年", "", m.group("year")))) if m.group("year") else base.year
+    month = cn_small_number(m.group("month"))
+    if not 1 <= month <= 12:
+        return None
+    if m.group("day"):
+        day = cn_small_number(m.group("day"))
+        try:
+            due = dt.date(year, month, day)
+        except ValueError:
+            return None
+    elif m.group("part") == "上旬":
+        due = dt.date(year, month, 10)
+    elif m.group("part") == "中旬":
+        due = dt.date(year, month, 20)
+    else:
+        due = month_end(year, month)
+    return due.isoformat()
+
+
+def is_deadline_phrase(m: re.Match[str], text: str) -> bool:
+    """In running text only a date that sets a limit is a deadline: 10月底前, 7月23日前, 5月底, 下半年.
+    A bare date (7月27日，徐市长…) is an event, and 截至8月3日 is an as-of date."""
+    if m.group("ongoing") or m.group("unknown"):
+        return False  # only meaningful in a time-requirement table cell
+    before = text[max(0, m.start() - 3) : m.start()]
+    if re.search(r"(截止|截至|截止到|从|自|至)\s*$", before):
+        return False
+    if m.group("half") or m.group("yearend"):
+        return True
+    return bool(m.group("before") or m.group("end") in ("底", "末"))
+
+
+def as_of_date(text: str, base: dt.date) -> str | None:
+    """The date of a 截至/截止 phrase (截止8月3日 → 2018-08-03, 截至2020年12月底 → 2020-12-31)."""
+    m = AS_OF.search(text)
+    if not m:
+        return None
+    phrase = m.group("date")
+    year_m = re.match(r"(\d{4})\s*年", phrase)
+    year = int(year_m.group(1)) if year_m else base.year
+    rest = phrase[year_m.end() :] if year_m else phrase
+    month_m = re.match(r"(\d{1,2})\s*月", rest)
+    if not month_m:
+        return None
+    month = int(month_m.group(1))
+    day_m = re.search(r"(\d{1,2})\s*[日号]", rest[month_m.end() :])
+    try:
+        return (dt.date(year, month, int(day_m.group(1))) if day_m else month_end(year, month)).isoformat()
+    except ValueError:
+        return None

@@ -234,3 +234,60 @@ class Document:
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.section_id == section_id), None)
+
+
+# --------------------------------------------------------------------------- records (rules)
+@dataclass(slots=True)
+class Metric:
+    doc_id: str
+    date: str | None  # the document's date
+    as_of: str | None  # the date the figure is stated for (截至…)
+    section_id: str | None
+    metric: str  # canonical id from rules/metrics.yaml, "" when the vocabulary has none
+    label: str  # what the number measures, as written
+    entity: str  # department, district… the figure belongs to, "" for the whole
+    value: float
+    unit: str
+    raw: str
+    approx: bool
+    page: int | None
+    bbox: BBox | None
+    source: str  # "text" or "table:<table_id>"
+    rule: str  # "<format>:<rule index>" or "generic"
+    is_total: bool = False  # from a 合计/总计 row
+
+
+@dataclass(slots=True)
+class DeadlineRecord:
+    doc_id: str
+    task: str
+    owner: str
+    deadline_text: str
+    due: str | None
+    page: int | None
+    section_id: str | None
+    rule: str
+    kind: str = "by"  # by | period | ongoing | undetermined
+    source: str = "text"  # "text" or "table:<table_id>"
+
+
+@dataclass(slots=True)
+class Check:
+    doc_id: str
+    table_id: str
+    kind: str  # sum | ratio | rule_error
+    expected: float | None
+    actual: float | None
+    detail: str
+    passed: bool = False
+
+
+@dataclass(slots=True)
+class Records:
+    """What the rules pulled out of one document."""
+
+    formats: list[str] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    deadlines: list[DeadlineRecord] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # rule problems met while applying (timeouts)

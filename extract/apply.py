@@ -1,0 +1,512 @@
+"""Apply stage: a Document and the rule set into tidy records.
+
+Owns: choosing the formats whose match patterns fit the document; prose metrics from format
+patterns first, then generic ones (every number with a unit, labelled by the phrase in front of
+it, trimmed with jieba's part-of-speech tags and mapped to the shared vocabulary, with the entity
+a clause names and the 截至 date it is stated for); attachment tables into (entity, metric,
+value, unit) rows, with sum and ratio checks recorded, never fixed; deadlines from the prose and
+from task tables, a cell with several owners and dates split into one record each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase
+from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
+from .quantities import Quantity, find_quantities, header_unit, parse_cell, parse_quantity
+from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
+
+CLAUSE_BREAK = re.compile(r"[，。；：、（）()“”《》,;:！？\s]")
+SENTENCE_BREAK = re.compile(r"[。；;！？]")
+CLASSIFIERS = set("个条张项家套类本期场名台路户所座辆篇份批轮起宗笔种处栋间只册部位支颗次人") | {"人次"}
+
+
+@dataclass
+class Context:
+    doc: Document
+    rules: RuleSet
+    base: dt.date | None
+    records: Records
+
+
+def apply_rules(doc: Document, rules: RuleSet) -> Records:
+    records = Records()
+    formats = [f for f in rules.formats if format_matches(f, doc)]
+    records.formats = [f.format for f in formats]
+    ctx = Context(doc, rules, base_date(doc), records)
+    claimed: dict[int, list[tuple[int, int]]] = {}
+    for fmt in formats:
+        for index, rule in enumerate(fmt.metrics):
+            guarded(ctx, rule.source, lambda: rule_metrics(ctx, fmt, index, rule, claimed))
+    if rules.common.generic_metrics:
+        generic_metrics(ctx, claimed)
+    for table in doc.tables:
+        spec = next(((f, i, t) for f in formats for i, t in enumerate(f.tables) if table_matches(t, table)), None)
+        if spec is not None:
+            fmt, index, table_rule = spec
+            guarded(ctx, table_rule.source, lambda: rule_table(ctx, fmt, index, table_rule, table))
+        elif rules.common.generic_tables:
+            generic_table(ctx, table)
+    prose = all(f.prose_deadlines for f in formats) if formats else rules.common.generic_deadlines
+    if prose:
+        rule_name = next((f"{f.format}:deadlines" for f in formats), "generic")
+        prose_deadlines(ctx, rule_name, next((f.deadline_sections for f in formats if f.deadline_sections), None))
+    return records
+
+
+def guarded(ctx: Context, source: str, action) -> None:  # noqa: ANN001 - a no-argument callable
+    """A rule that times out is reported against its file and line; the document goes on."""
+    try:
+        action()
+    except TimeoutError:
+        ctx.records.errors.append(f"{source}: pattern timed out on {ctx.doc.doc_id} (over 1 s); simplify the pattern (nested repeats like (a+)+ backtrack)")
+
+
+def base_date(doc: Document) -> dt.date | None:
+    for value in (doc.meta.date, doc.meta.printed_date):
+        if value:
+            return dt.date.fromisoformat(value)
+    year = re.search(r"(20\d\d)\s*年", (doc.meta.title or "") + " ".join(p.text for p in doc.paragraphs[:5]))
+    return dt.date(int(year.group(1)), 12, 31) if year else None
+
+
+def format_matches(fmt: FormatRules, doc: Document) -> bool:
+    fields = {
+        "title": doc.meta.title or "",
+        "issuer": doc.meta.issuer or "",
+        "doc_number": doc.meta.doc_number or "",
+        "text": "\n".join(p.text for p in doc.paragraphs[:40]),
+    }
+    try:
+        return all(search(pattern, fields[key]) for key, pattern in fmt.match.items())
+    except TimeoutError:
+        return False
+
+
+def table_matches(rule: TableRule, table: Table) -> bool:
+    names = [table.title or "", table.attachment_title or ""]
+    return any(name and search(rule.title, name) for name in names)
+
+
+# --------------------------------------------------------------------------- prose metrics
+def body_paragraphs(doc: Document) -> Iterator[tuple[int, Paragraph]]:
+    for index, para in enumerate(doc.paragraphs):
+        if para.kind in ("body", "heading") and para.text:
+            yield index, para
+
+
+def section_heading(doc: Document, section_id: str | None) -> str:
+    """The headings on the path to a section, joined, for section filters."""
+    if not section_id:
+        return ""
+    parts = section_id.split(".")
+    headings = []
+    for i in range(1, len(parts) + 1):
+        section = doc.section(".".join(parts[:i]))
+        if section and section.heading:
+            headings.append(section.heading)
+    return " / ".join(headings)
+
+
+def rule_metrics(ctx: Context, fmt: FormatRules, index: int, rule: MetricRule, claimed: dict[int, list[tuple[int, int]]]) -> None:
+    for p_index, para in body_paragraphs(ctx.doc):
+        if rule.section is not None and not search(rule.section, section_heading(ctx.doc, para.section_id)):
+            continue
+        for m in finditer(rule.pattern, para.text):
+            group = "quantity" if "quantity" in m.groupdict() and m.group("quantity") else "number"
+            text = m.group(group)
+            q = parse_quantity(text)
+            if q is None:
+                continue
+            vocab = ctx.rules.vocabulary.get(rule.metric)
+            unit = q.unit or rule.unit
+            captured = m.groupdict().get("label")
+            label = rule.label or captured or m.group(0)[: m.start(group) - m.start()].strip() or (vocab.aliases[0] if vocab else rule.metric)
+            ctx.records.metrics.append(
+                metric_record(ctx, para, q, rule.metric, clean_label(ctx, label), entity_at(ctx, para.text, m.start(group)) if rule.entity is None else rule.entity, unit, f"{fmt.format}:metrics[{index}]")
+            )
+            claimed.setdefault(p_index, []).append((m.start(group), m.end(group)))
+
+
+def generic_metrics(ctx: Context, claimed: dict[int, list[tuple[int, int]]]) -> None:
+    for p_index, para in body_paragraphs(ctx.doc):
+        taken = claimed.get(p_index, [])
+        previous_left = ""
+        for q in find_quantities(para.text):
+            if any(a < q.end and q.start < b for a, b in taken):
+                continue
+            left, delimiter = left_context(para.text, q.start)
+            if not left and delimiter in "、，,":
+                left = previous_left  # 归集59个部门、4,274张表: the verb carries over the list
+            previous_left = left
+            noun = right_noun(para.text, q) if q.unit in CLASSIFIERS or q.unit == "%" else ""
+            label = clean_label(ctx, left + noun)
+            if len(label) <= 2:  # 信用信息，累计近23亿条: the thing counted is named in the clause before
+                label = clean_label(ctx, previous_noun_phrase(para.text, q.start) + label)
+            if not label:
+                continue
+            metric = vocabulary_id(ctx, label, q.unit)
+            ctx.records.metrics.append(metric_record(ctx, para, q, metric, label, entity_at(ctx, para.text, q.start), q.unit, "generic"))
+
+
+def metric_record(ctx: Context, para: Paragraph, q: Quantity, metric: str, label: str, entity: str, unit: str | None, rule: str) -> Metric:
+    base = ctx.base
+    return Metric(
+        doc_id=ctx.doc.doc_id,
+        date=ctx.doc.meta.date,
+        as_of=as_of_before(para.text, q.start, base) if base else None,
+        section_id=para.section_id,
+        metric=metric,
+        label=label,
+        entity=entity,
+        value=q.value,
+        unit=unit or "",
+        raw=q.raw,
+        approx=q.approx,
+        page=para.page,
+        bbox=para.bbox,
+        source="text",
+        rule=rule,
+    )
+
+
+def as_of_before(text: str, position: int, base: dt.date) -> str | None:
+    """The last 截至/截止 date stated before the number in its paragraph."""
+    head = text[:position]
+    starts = [m.start() for m in re.finditer(r"截止|截至", head)]
+    return as_of_date(head[starts[-1] :], base) if starts else None
+
+
+def left_context(text: str, position: int) -> tuple[str, str]:
+    """The phrase in front of a number, back to the previous clause break, and that break."""
+    start = position
+    while start > 0 and not CLAUSE_BREAK.match(text[start - 1]):
+        start -= 1
+    return text[start:position], text[start - 1] if start > 0 else ""
+
+
+def right_noun(text: str, q: Quantity) -> str:
+    """What a number counts, when it follows: 59个部门 → 部门, 50%的民生事项实现“一证通办” → 民生事项…"""
+    rest = text[q.end :]
+    if q.unit == "%":
+        m = re.match(r"的?((?:[\u4e00-\u9fff]|“[^”]{1,10}”){2,16})", rest)
+        return m.group(1) if m else ""
+    m = re.match(r"(?:[\u4e00-\u9fff]|“[^”]{1,10}”){1,10}", rest)
+    if not m:
+        return ""
+    return re.split(r"[的和与及等]", m.group(0))[0]
+
+
+def previous_noun_phrase(text: str, position: int) -> str:
+    """The noun phrase ending the clause before this one, in the same sentence."""
+    _, start_break = left_context(text, position)
+    start = position
+    while start > 0 and not CLAUSE_BREAK.match(text[start - 1]):
+        start -= 1
+    end = start - 1
+    if end <= 0 or SENTENCE_BREAK.match(text[end]):
+        return ""
+    clause_start = end
+    while clause_start > 0 and not CLAUSE_BREAK.match(text[clause_start - 1]):
+        clause_start -= 1
+    clause = text[clause_start:end]
+    return re.split(r"[的了]", clause)[-1][-8:]
+
+
+@lru_cache(maxsize=1)
+def _posseg():  # noqa: ANN202 - jieba.posseg, with its start-up chatter silenced
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.ERROR)
+    return jieba.posseg
+
+
+def clean_label(ctx: Context, label: str) -> str:
+    """Trim a label to the noun phrase it names: no leading function words, no trailing copula."""
+    label = re.sub(r"\s+", "", label)
+    label = re.sub(r"^[\d.,%]+", "", label)
+    common = ctx.rules.common
+    changed = True
+    while changed and label:
+        changed = False
+        for word in common.label_trim_start:
+            if label.startswith(word) and len(label) > len(word):
+                label, changed = label[len(word) :], True
+        for word in common.label_trim_end:
+            if label.endswith(word) and len(label) > len(word):
+                label, changed = label[: -len(word)], True
+    if len(label) > 12:
+        # keep the trailing words, after the last preposition, conjunction or particle, up to 12 characters
+        words = list(_posseg().cut(label))
+        kept: list[str] = []
+        for word in reversed(words):
+            if word.flag[:1] in ("p", "c", "u") or sum(map(len, kept)) + len(word.word) > 12:
+                break
+            kept.insert(0, word.word)
+        label = "".join(kept) or label[-12:]
+    return label
+
+
+def vocabulary_id(ctx: Context, label: str, unit: str | None) -> str:
+    best = ""
+    best_len = 0
+    for metric_id, spec in ctx.rules.vocabulary.items():
+        if spec.unit and unit and spec.unit != unit:
+            continue
+        for alias in spec.aliases:
+            if alias in label and len(alias) > best_len:
+                best, best_len = metric_id, len(alias)
+    return best
+
+
+def entity_at(ctx: Context, text: str, position: int) -> str:
+    """The department or district named in the number's sentence, nearest before it."""
+    start = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, position)), default=0)
+    sentence = text[start:position]
+    found: tuple[int, str] | None = None
+    for pattern in ctx.rules.common.entities:
+        try:
+            for m in finditer(pattern, sentence):
+                if found is None or m.end() > found[0]:
+                    found = (m.end(), m.group(0))
+        except TimeoutError:
+            continue
+    return found[1] if found else ""
+
+
+# --------------------------------------------------------------------------- tables
+def column_index(table: Table, name: str) -> int | None:
+    """A column whose header starts with the name (units in brackets and spaces ignored)."""
+    wanted = re.sub(r"\s", "", name)
+    for i, header in enumerate(table.header):
+        plain = re.sub(r"\s", "", header)
+        if plain == wanted or plain.startswith(wanted) or re.sub(r"[(（].*?[)）]$", "", plain) == wanted:
+            return i
+    return None
+
+
+def entity_column(table: Table, names: list[str]) -> int | None:
+    for name in names:
+        index = column_index(table, name)
+        if index is not None:
+            return index
+    for i in range(table.ncols):  # else the first column that holds text rather than numbers
+        values = [row[i].text for row in table.rows if row[i].text]
+        if values and sum(parse_quantity(v) is None for v in values) > len(values) / 2:
+            return i
+    return None
+
+
+def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, table: Table) -> None:
+    rule_name = f"{fmt.format}:tables[{index}]"
+    entity_col = entity_column(table, rule.entity)
+    for name, metric in rule.columns.items():
+        col = column_index(table, name)
+        if col is None:
+            ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "rule_error", None, None, f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})"))
+            continue
+        table_column_records(ctx, table, col, entity_col, metric, rule_name)
+    for check in rule.checks:
+        if check["kind"] == "sum":
+            sum_checks(ctx, table, check["columns"], rule)
+        else:
+            ratio_checks(ctx, table, check, rule)
+    if rule.deadlines:
+        table_deadlines(ctx, table, rule.deadlines, rule_name)
+
+
+def generic_table(ctx: Context, table: Table) -> None:
+    entity_col = entity_column(table, [])
+    for col, header in enumerate(table.header):
+        if col == entity_col or re.search(r"序号|编号|代码", header):
+            continue
+        table_column_records(ctx, table, col, entity_col, vocabulary_id(ctx, header, None), "generic")
+
+
+def table_column_records(ctx: Context, table: Table, col: int, entity_col: int | None, metric: str, rule: str) -> None:
+    unit_hint = header_unit(table.header[col])
+    for r, row in enumerate(table.rows):
+        cell = row[col]
+        q = parse_cell(cell.text, unit_hint)
+        if q is None:
+            continue
+        entity = row[entity_col].text if entity_col is not None else ""
+        record = Metric(
+            doc_id=ctx.doc.doc_id,
+            date=ctx.doc.meta.date,
+            as_of=None,
+            section_id=None,
+            metric=metric,
+            label=re.sub(r"\s", "", table.header[col]),
+            entity=entity,
+            value=q.value,
+            unit=q.unit or "",
+            raw=cell.text,
+            approx=q.approx,
+            page=cell.page,
+            bbox=cell.bbox,
+            source=f"table:{table.table_id}",
+            rule=rule,
+            is_total=r in table.total_rows,
+        )
+        ctx.records.metrics.append(record)
+
+
+def column_values(table: Table, col: int) -> list[tuple[int, float | None]]:
+    unit_hint = header_unit(table.header[col])
+    out = []
+    for r, row in enumerate(table.rows):
+        q = parse_cell(row[col].text, unit_hint)
+        out.append((r, q.value if q else None))
+    return out
+
+
+def decimals(text: str) -> int:
+    m = re.search(r"\.(\d+)", text)
+    return len(m.group(1)) if m else 0
+
+
+def sum_checks(ctx: Context, table: Table, columns: list[str], rule: TableRule) -> None:
+    """A 合计 row must equal the sum of the rows above it, within the rounding of its figures."""
+    if not table.total_rows:
+        return
+    total_row = table.total_rows[-1]
+    for name in columns:
+        col = column_index(table, name)
+        if col is None:
+            continue
+        values = column_values(table, col)
+        parts = [v for r, v in values if r not in table.total_rows and v is not None]
+        total = values[total_row][1]
+        if total is None or not parts:
+            continue
+        digits = max(decimals(row[col].text) for row in table.rows)
+        unit_factor = abs(total) / max(abs(float(table.rows[total_row][col].text.replace(",", "").rstrip("%") or 1)), 1e-12)
+        tolerance = (0.5 * 10**-digits) * len(parts) * unit_factor if digits else 0.0
+        expected = sum(parts)
+        passed = abs(expected - total) <= tolerance + 1e-6
+        detail = f"{table.header[col]}: 合计 row {fmt_number(total)} vs sum of {len(parts)} rows {fmt_number(expected)}"
+        ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "sum", round(expected, 6), total, detail, passed))
+
+
+def ratio_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> None:
+    """A rate column must equal numerator / denominator, as the table defines it."""
+    cols = [column_index(table, check[k]) for k in ("column", "numerator", "denominator")]
+    if None in cols:
+        return
+    rate_col, num_col, den_col = cols
+    for r, row in enumerate(table.rows):
+        rate, num, den = (parse_cell(row[c].text) for c in (rate_col, num_col, den_col))  # type: ignore[index]
+        if rate is None or num is None or den is None or den.value == 0:
+            continue
+        expected = num.value / den.value * 100
+        passed = abs(expected - rate.value) <= check["tolerance"] + 1e-9
+        entity = row[0].text if row[0].text else str(r)
+        detail = f"row {r} ({entity}): {table.header[rate_col]} {rate.raw} vs {table.header[num_col]}/{table.header[den_col]} = {fmt_number(num.value)}/{fmt_number(den.value)} = {expected:.2f}%"  # type: ignore[index]
+        ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "ratio", round(expected, 4), rate.value, detail, passed))
+
+
+def fmt_number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4f}".rstrip("0")
+
+
+# --------------------------------------------------------------------------- deadlines
+def prose_deadlines(ctx: Context, rule_name: str, sections) -> None:  # noqa: ANN001 - a compiled pattern or None
+    if ctx.base is None:
+        return
+    for _, para in body_paragraphs(ctx.doc):
+        if sections is not None and not search(sections, section_heading(ctx.doc, para.section_id)):
+            continue
+        text = para.text
+        matches = [m for m in DEADLINE.finditer(text) if is_deadline_phrase(m, text)]
+        for i, m in enumerate(matches):
+            deadline = deadline_from_match(m, ctx.base)
+            if deadline is None:
+                continue
+            stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+            task, owner = task_after(ctx, text, m.start(), m.end(), stop)
+            ctx.records.deadlines.append(
+                DeadlineRecord(ctx.doc.doc_id, task, owner, deadline.text, deadline.due, para.page, para.section_id, rule_name, deadline.kind, "text")
+            )
+
+
+def task_after(ctx: Context, text: str, start: int, end: int, stop: int) -> tuple[str, str]:
+    """The task a deadline governs (the rest of its sentence) and who must do it."""
+    sentence_end = SENTENCE_BREAK.search(text, end)
+    limit = min(stop, sentence_end.start() if sentence_end else len(text))
+    task = text[end:limit].strip(" ，,：:")
+    sentence_start = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+    before = text[sentence_start:start]
+    owner = find_owner(ctx, task[:20]) or find_owner(ctx, before)
+    if owner and task.startswith(owner):
+        task = task[len(owner) :].lstrip("要将应于在，,")
+    if not task:
+        task = before.strip(" ，,")
+    return task, owner
+
+
+def find_owner(ctx: Context, text: str) -> str:
+    best = ""
+    for pattern in ctx.rules.common.owners:
+        try:
+            m = search(pattern, text)
+        except TimeoutError:
+            continue
+        if m and len(m.group(0)) > len(best):
+            best = m.group(0)
+    return best
+
+
+def table_deadlines(ctx: Context, table: Table, columns: dict[str, str], rule_name: str) -> None:
+    task_col = column_index(table, columns["task"])
+    due_col = column_index(table, columns["due"])
+    owner_col = column_index(table, columns["owner"]) if "owner" in columns else None
+    if task_col is None or due_col is None:
+        ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "rule_error", None, None, f"{rule_name}: deadline columns {columns} not in table ({'/'.join(table.header)})"))
+        return
+    base = ctx.base or dt.date.today()
+    for row in table.rows:
+        cell = row[due_col]
+        owner_cell = row[owner_col].text if owner_col is not None else ""
+        for owner, qualifier, deadline_text in split_due_cell(cell.text):
+            m = DEADLINE.search(deadline_text)
+            deadline = deadline_from_match(m, base) if m else None
+            task = row[task_col].text + (f"（{qualifier}）" if qualifier else "")
+            ctx.records.deadlines.append(
+                DeadlineRecord(
+                    ctx.doc.doc_id,
+                    task,
+                    owner or owner_cell,
+                    deadline.text if deadline else deadline_text,
+                    deadline.due if deadline else None,
+                    cell.page,
+                    None,
+                    rule_name,
+                    deadline.kind if deadline else "undetermined",
+                    f"table:{table.table_id}",
+                )
+            )
+
+
+def split_due_cell(text: str) -> list[tuple[str, str, str]]:
+    """省级单位2018年9月底前；各市、县(市、区)2018年11月底前 → one (owner, qualifier, deadline) each."""
+    parts = [p.strip() for p in re.split(r"[；;]|[，,](?=[^，,]*?(?:\d{4}年|\d{1,2}月))", text) if p.strip()]
+    out = []
+    for part in parts or [text]:
+        m = DEADLINE.search(part)
+        if not m:
+            out.append(("", "", part))
+            continue
+        owner = part[: m.start()].strip()
+        qualifier = part[m.end() :].strip(" ，,")
+        out.append((owner, qualifier, m.group(0).strip()))
+    return out
+
+

@@ -1,0 +1,186 @@
+"""Quantities: numbers with their units, in base units, as Chinese government text writes them.
+
+390.31亿条 → 39031000000 条; 1240 万 → 12400000; 84.05% → 84.05 %; 3个百分点 → 3 个百分点;
+76.3亿元 → 7630000000 元; 52万余人 → 520000 人 (approx); 两千三百家 → 2300 家; 10-20万人 → a range.
+Qualifiers 近/约/超过/逾/余/多/以上/左右 set ``approx``. Chinese numerals are read with cn2an;
+money amounts are cross-checked with jionlp's money parser (see README: who does what).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+MULTIPLIERS = {
+    "万亿": Decimal(10) ** 12,
+    "千亿": Decimal(10) ** 11,
+    "百亿": Decimal(10) ** 10,
+    "十亿": Decimal(10) ** 9,
+    "亿": Decimal(10) ** 8,
+    "千万": Decimal(10) ** 7,
+    "百万": Decimal(10) ** 6,
+    "十万": Decimal(10) ** 5,
+    "万": Decimal(10) ** 4,
+    "千": Decimal(10) ** 3,
+    "萬": Decimal(10) ** 4,
+    "億": Decimal(10) ** 8,
+}
+# Counted things and measures, longest first so 人次 wins over 人 and 个百分点 over 个.
+UNITS = sorted(
+    """个百分点 百分点 个工作日 工作日 平方公里 平方米 千米 公里 公顷 立方米 人次 户次 架次 车次 万元 亿元 千元 萬元 億元 元 美元
+    条 个 张 项 次 人 家 套 件 类 本 期 场 名 台 路 户 所 座 辆 篇 份 批 轮 起 宗 笔 种 处 栋 间 米 亩 吨 小时 天 岁 倍
+    只 头 株 棵 册 部 位 支 颗 核 TB GB PB MB KB T G""".split(),
+    key=len,
+    reverse=True,
+)
+CURRENCY = {"元": Decimal(1), "万元": Decimal(10) ** 4, "亿元": Decimal(10) ** 8, "千元": Decimal(10) ** 3, "萬元": Decimal(10) ** 4, "億元": Decimal(10) ** 8}
+PERCENT_UNITS = {"%": "%", "％": "%", "个百分点": "个百分点", "百分点": "个百分点"}
+CN_NUMERAL = "〇○零一二两三四五六七八九十百千"
+PREFIX_APPROX = ("近", "约", "超过", "超", "逾", "将近", "接近", "大约", "不到", "不足", "达到近")
+SUFFIX_APPROX = ("余", "多")
+POST_APPROX = ("以上", "左右", "上下", "以下", "以内", "有余")
+
+NUMBER = r"(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?"
+CN_NUMBER = rf"[{CN_NUMERAL}]{{2,}}|[{CN_NUMERAL}]*[十百千][{CN_NUMERAL}]*"
+UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+QUANTITY = re.compile(
+    rf"(?P<pre>{'|'.join(PREFIX_APPROX)})?"
+    rf"(?P<num>{NUMBER}|{CN_NUMBER})"
+    rf"(?:\s*(?P<sep>-|~|～|—|－|至|到)\s*(?P<num2>{NUMBER}))?"
+    rf"\s*(?P<mult>万亿|千亿|百亿|十亿|亿|億|千万|百万|十万|万(?!元)|萬(?!元)|千(?![米元克瓦]))?"
+    rf"(?P<mid>余|多)?"
+    rf"\s*(?P<unit>%|％|{UNIT_ALT})?"
+    rf"(?P<post>{'|'.join(POST_APPROX)})?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    unit: str | None
+    raw: str
+    approx: bool = False
+    value_max: float | None = None  # the upper end of a range
+    start: int = 0
+    end: int = 0
+
+
+def to_decimal(text: str) -> Decimal | None:
+    text = text.replace(",", "").replace("，", "")
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return None
+    return chinese_number(text)
+
+
+@lru_cache(maxsize=4096)
+def chinese_number(text: str) -> Decimal | None:
+    import cn2an
+
+    try:
+        return Decimal(str(cn2an.cn2an(text, "smart")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def as_number(value: Decimal) -> float:
+    """An integral value comes back as a whole float, a fractional one rounded to 10 places."""
+    return float(value.quantize(Decimal(1))) if value == value.to_integral() else round(float(value), 10)
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """The quantity that the whole text states (a table cell, a rule capture), or None."""
+    text = text.strip()
+    m = QUANTITY.fullmatch(text) or QUANTITY.fullmatch(re.sub(r"\s+", "", text))
+    return quantity_from_match(m) if m else None
+
+
+def find_quantities(text: str, need_unit: bool = True) -> list[Quantity]:
+    """Every quantity in running text, skipping dates, years, ordinals and versions."""
+    out = []
+    for m in QUANTITY.finditer(text):
+        if not m.group("num") or not looks_like_quantity(text, m, need_unit):
+            continue
+        q = quantity_from_match(m)
+        if q is not None:
+            out.append(q)
+    return out
+
+
+def looks_like_quantity(text: str, m: re.Match[str], need_unit: bool) -> bool:
+    start, end = m.start("num"), m.end()
+    after = text[end : end + 2]
+    before = text[max(0, start - 1) : start]
+    if before and (before.isdigit() or before in ".-/" or before.isascii() and before.isalpha()):
+        return False  # the tail of a code, a version or a longer number
+    if re.match(r"[年月日号时期届级版代星]", after[:1]) and not m.group("unit"):
+        return False  # 2018年, 8月, 3日, 24号线, 第31位…
+    if before == "第":
+        return False
+    if m.group("num")[0] in CN_NUMERAL and not m.group("unit"):
+        return False
+    if need_unit and not m.group("unit"):
+        return bool(m.group("mult")) and not re.match(r"[\u4e00-\u9fff]", after[:1] or " ")
+    if m.group("unit") in ("T", "G") and re.match(r"[A-Za-z0-9]", after[:1] or " "):
+        return False
+    return True
+
+
+def quantity_from_match(m: re.Match[str]) -> Quantity | None:
+    value = to_decimal(m.group("num"))
+    if value is None:
+        return None
+    unit = m.group("unit")
+    multiplier = MULTIPLIERS.get(m.group("mult") or "", Decimal(1))
+    if unit in CURRENCY:
+        multiplier *= CURRENCY[unit]
+        unit = "元"
+    elif unit in PERCENT_UNITS:
+        unit = PERCENT_UNITS[unit]
+    high = to_decimal(m.group("num2")) if m.group("num2") else None
+    approx = bool(m.group("pre") or m.group("mid") or m.group("post") or high is not None)
+    return Quantity(
+        value=as_number(value * multiplier),
+        unit=unit,
+        raw=m.group(0).strip(),
+        approx=approx,
+        value_max=as_number(high * multiplier) if high is not None else None,
+        start=m.start(),
+        end=m.end(),
+    )
+
+
+def parse_cell(text: str, header_unit: str | None = None) -> Quantity | None:
+    """A table cell: a bare number takes its unit (and multiplier) from the column header."""
+    q = parse_quantity(text)
+    if q is None:
+        return None
+    if q.unit is None and header_unit:
+        factor, unit = header_unit_factor(header_unit)
+        return Quantity(as_number(Decimal(str(q.value)) * factor), unit, q.raw, q.approx, q.value_max, q.start, q.end)
+    return q
+
+
+def header_unit(header: str) -> str | None:
+    """The unit a column header declares in brackets: 累计归集量(万条), 网办率（%）, 金额(千元)."""
+    m = re.search(r"[(（]\s*(?:单位[:：])?\s*([^()（）]{1,6})\s*[)）]\s*$", header)
+    if not m:
+        return None
+    unit = m.group(1).strip()
+    factor, base = header_unit_factor(unit)
+    return unit if base is not None or factor != 1 else None
+
+
+def header_unit_factor(unit: str) -> tuple[Decimal, str | None]:
+    if unit in PERCENT_UNITS:
+        return Decimal(1), "%"
+    if unit in CURRENCY:
+        return CURRENCY[unit], "元"
+    for word, factor in MULTIPLIERS.items():
+        if unit.startswith(word) and unit[len(word) :] in UNITS + [""]:
+            return factor, unit[len(word) :] or None
+    return Decimal(1), unit if unit in UNITS else None
