@@ -10,4 +10,12 @@ __version__ = "0.1.0"
 
 from .pipeline import extract_file  # noqa: E402
 
-__all__ = ["__version__", "extract_file"]
+
+def extract_many(paths: "list[str] | tuple[str, ...]", rules_dir: str | None = None, jobs: int = 0) -> "dict[str, object]":
+    """The dataset of many files as pandas DataFrames (documents, sections, tables, metrics, deadlines, checks)."""
+    from .batch import extract_many as run
+
+    return run(paths, rules_dir, jobs)
+
+
+__all__ = ["__version__", "extract_file", "extract_many"]

@@ -129,7 +129,11 @@ def rule_metrics(ctx: Context, fmt: FormatRules, index: int, rule: MetricRule, c
             captured = m.groupdict().get("label")
             label = rule.label or captured or m.group(0)[: m.start(group) - m.start()].strip() or (vocab.aliases[0] if vocab else rule.metric)
             ctx.records.metrics.append(
-                metric_record(ctx, para, q, rule.metric, clean_label(ctx, label), entity_at(ctx, para.text, m.start(group)) if rule.entity is None else rule.entity, unit, f"{fmt.format}:metrics[{index}]")
+                metric_record(
+                    ctx, para, q, rule.metric, clean_label(ctx, label),
+                    entity_at(ctx, para.text, m.start(group)) if rule.entity is None else rule.entity,
+                    unit, f"{fmt.format}:metrics[{index}]", position=m.start(group),
+                )
             )
             claimed.setdefault(p_index, []).append((m.start(group), m.end(group)))
 
@@ -155,12 +159,14 @@ def generic_metrics(ctx: Context, claimed: dict[int, list[tuple[int, int]]]) -> 
             ctx.records.metrics.append(metric_record(ctx, para, q, metric, label, entity_at(ctx, para.text, q.start), q.unit, "generic"))
 
 
-def metric_record(ctx: Context, para: Paragraph, q: Quantity, metric: str, label: str, entity: str, unit: str | None, rule: str) -> Metric:
+def metric_record(ctx: Context, para: Paragraph, q: Quantity, metric: str, label: str, entity: str, unit: str | None, rule: str, position: int | None = None) -> Metric:
     base = ctx.base
+    position = q.start if position is None else position
+    page, bbox = para.locate(position)
     return Metric(
         doc_id=ctx.doc.doc_id,
         date=ctx.doc.meta.date,
-        as_of=as_of_before(para.text, q.start, base) if base else None,
+        as_of=as_of_before(para.text, position, base) if base else None,
         section_id=para.section_id,
         metric=metric,
         label=label,
@@ -169,8 +175,8 @@ def metric_record(ctx: Context, para: Paragraph, q: Quantity, metric: str, label
         unit=unit or "",
         raw=q.raw,
         approx=q.approx,
-        page=para.page,
-        bbox=para.bbox,
+        page=page,
+        bbox=bbox,
         source="text",
         rule=rule,
     )
@@ -432,8 +438,9 @@ def prose_deadlines(ctx: Context, rule_name: str, sections) -> None:  # noqa: AN
                 continue
             stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             task, owner = task_after(ctx, text, m.start(), m.end(), stop)
+            page, _ = para.locate(m.start())
             ctx.records.deadlines.append(
-                DeadlineRecord(ctx.doc.doc_id, task, owner, deadline.text, deadline.due, para.page, para.section_id, rule_name, deadline.kind, "text")
+                DeadlineRecord(ctx.doc.doc_id, task, owner, deadline.text, deadline.due, page, para.section_id, rule_name, deadline.kind, "text")
             )
 
 

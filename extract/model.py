@@ -149,6 +149,14 @@ class Paragraph:
     section_id: str | None = None
     original: str = ""
     kind: str = "body"  # body | heading | caption | note
+    lines: list[tuple[int, int, int, BBox]] = field(default_factory=list)  # (start, end, page, bbox) per printed line
+
+    def locate(self, position: int) -> tuple[int, BBox | None]:
+        """The page and line box of a character offset in the text (a paragraph may cross pages)."""
+        for start, end, page, bbox in self.lines:
+            if start <= position < end:
+                return page, bbox
+        return self.page, self.bbox
 
 
 @dataclass(slots=True)

@@ -78,16 +78,23 @@ def normalize_text(text: str, script: str) -> str:
 
 def join_fragments(parts: list[str]) -> str:
     """Join wrapped lines or cell fragments: no space between CJK, one space between Latin words."""
+    return join_with_offsets(parts)[0]
+
+
+def join_with_offsets(parts: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The joined text and where each part landed in it (start, end), for provenance."""
     out = ""
+    spans = []
     for part in parts:
         part = part.strip()
         if not part:
+            spans.append((len(out), len(out)))
             continue
         if out and re.match(r"[A-Za-z0-9]", out[-1]) and re.match(r"[A-Za-z]", part[0]):
-            out += " " + part
-        else:
-            out += part
-    return out
+            out += " "
+        spans.append((len(out), len(out) + len(part)))
+        out += part
+    return out, spans
 
 
 def normalize_pages(pages: list[LaidOutPage], script: str) -> list[LaidOutPage]:

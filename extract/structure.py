@@ -29,7 +29,7 @@ from .model import (
     Table,
     TextLine,
 )
-from .normalize import join_fragments
+from .normalize import join_fragments, join_with_offsets
 from .tables import TableBuilder, continues, extend_table, finish_table, start_table
 
 # --------------------------------------------------------------------------- patterns
@@ -69,6 +69,7 @@ class Para:
     lines: list[TextLine]
     text: str = ""
     original: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def first(self) -> TextLine:
@@ -163,7 +164,7 @@ def build_stream(pages: list[LaidOutPage]) -> Stream:
             stream.blocks.append(current)
     for block in stream.blocks:
         if isinstance(block, Para):
-            block.text = join_fragments([ln.text for ln in block.lines])
+            block.text, block.spans = join_with_offsets([ln.text for ln in block.lines])
             block.original = join_fragments([ln.original or ln.text for ln in block.lines])
     return stream
 
@@ -500,7 +501,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         text = para.text
         if builder is not None and text.startswith(NOTE_START):
             builder.notes.append(text)
-            paragraphs.append(Paragraph(text, para.page, para.bbox(), None, para.original, "note"))
+            paragraphs.append(make_paragraph(para, None, para.original, "note"))
             continue
         close_table()
         if id(para) in used:
@@ -518,7 +519,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             attachment.title = text.rstrip("：:")
             expect_title = False
             title_para = para
-            paragraphs.append(Paragraph(text, para.page, para.bbox(), None, para.original, "caption"))
+            paragraphs.append(make_paragraph(para, None, para.original, "caption"))
             continue
         if title_para is not None and attachment is not None and continues_title(title_para, para):
             attachment.title += text  # the title's last words, centred on a line of their own
@@ -561,7 +562,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             in_list = False
         if (attachment is not None or TABLE_CAPTION.match(text)) and is_caption(para, blocks, index):
             caption = text.rstrip("：:")
-            paragraphs.append(Paragraph(text, para.page, para.bbox(), None, para.original, "caption"))
+            paragraphs.append(make_paragraph(para, None, para.original, "caption"))
             continue
         found = label_of(text) if attachment is None else None
         if found:
@@ -569,12 +570,12 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             heading, body = split_heading(para, label)
             last_section = sections.add(rank, label, heading, body, para)
             last_section.items.extend(find_items(body, para.page))
-            paragraphs.append(Paragraph(text, para.page, para.bbox(), last_section.section_id, para.original, "heading" if not body else "body"))
+            paragraphs.append(make_paragraph(para, last_section.section_id, para.original, "heading" if not body else "body"))
             continue
         if last_section is not None and attachment is None:
             last_section.text = "\n".join(t for t in (last_section.text, text) if t)
             last_section.items.extend(find_items(text, para.page))
-        paragraphs.append(Paragraph(text, para.page, para.bbox(), last_section.section_id if last_section else None, para.original))
+        paragraphs.append(make_paragraph(para, last_section.section_id if last_section else None, para.original))
     close_table()
     renamed = sections.finish()
     if renamed:
@@ -601,6 +602,15 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         paragraphs=paragraphs,
         problems=problems,
     )
+
+
+def make_paragraph(para: Para, section_id: str | None, original: str, kind: str = "body") -> Paragraph:
+    lines = [
+        (start, end, line.page, line.bbox)
+        for (start, end), line in zip(para.spans, para.lines)
+        if line.bbox != (0.0, 0.0, 0.0, 0.0)
+    ]
+    return Paragraph(para.text, para.page, para.bbox(), section_id, original, kind, lines)
 
 
 def continues_title(title: Para, para: Para) -> bool:
