@@ -273,8 +273,10 @@ def vocabulary_id(ctx: Context, label: str, unit: str | None) -> str:
 
 
 def entity_at(ctx: Context, text: str, position: int) -> str:
-    """The department or district named in the number's sentence, nearest before it."""
-    start = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, position)), default=0)
+    """The department or district named in the number's clause or the clause before it, nearest first."""
+    sentence_start = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, position)), default=0)
+    breaks = [m.end() for m in re.finditer(r"[，,；;]", text[sentence_start:position])]
+    start = sentence_start + (breaks[-2] if len(breaks) >= 2 else 0)
     sentence = text[start:position]
     found: tuple[int, str] | None = None
     for pattern in ctx.rules.common.entities:

@@ -26,7 +26,7 @@ from .quantities import NUMBER, QUANTITY
 
 REGEX_TIMEOUT = 1.0  # seconds per pattern and paragraph
 FORMAT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # letters only: {2,6} and {20} stay quantifiers
 
 
 def without_groups(pattern: str) -> str:
@@ -325,11 +325,11 @@ def parse_metric_rule(spec: dict, i: int, checker: Checker, vocabulary: dict[str
     if not check_metric_id(spec, "metric", spec.get("metric"), checker, vocabulary, where):
         return None
     pattern = spec.get("pattern")
-    if isinstance(pattern, str) and "{quantity}" not in pattern and "{number}" not in pattern:
-        checker.error(spec, "pattern", f"{where}.pattern: must contain {{quantity}} or {{number}} where the value stands")
-        return None
     compiled = checker.compile(spec, "pattern", pattern, f"{where}.pattern")
     if compiled is None:
+        return None
+    if "{quantity}" not in pattern and "{number}" not in pattern:
+        checker.error(spec, "pattern", f"{where}.pattern: must contain {{quantity}} or {{number}} where the value stands")
         return None
     section = checker.compile(spec, "section", spec["section"], f"{where}.section", placeholders=False) if "section" in spec else None
     line = spec.get("__line__", 0)

@@ -1,0 +1,139 @@
+"""Rule files and what they pull out: validation with file:line, facts, deadlines, table rows, checks."""
+
+from __future__ import annotations
+
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, DOC_IDS, ROOT, load_truth
+from truthcheck import canon
+
+from extract import extract_file
+from extract.apply import apply_rules
+from extract.model import Document, Records
+from extract.rules import load_rules
+
+RULES = ROOT / "rules"
+
+
+@lru_cache(maxsize=None)
+def run(doc_id: str) -> tuple[Document, Records]:
+    doc = extract_file(CORPUS / f"{doc_id}.pdf")
+    return doc, apply_rules(doc, load_rules(RULES))
+
+
+def test_bundled_rules_are_valid() -> None:
+    rules = load_rules(RULES)
+    assert rules.errors == []
+    assert {f.format for f in rules.formats} >= {"hangzhou-weekly-bulletin", "zhejiang-work-plan-notice", "annual-work-report"}
+
+
+@pytest.mark.parametrize("doc_id", DOC_IDS)
+def test_truth_facts_found_with_value_and_unit(doc_id: str) -> None:
+    _, records = run(doc_id)
+    facts = load_truth(doc_id)["facts"]
+    missed = []
+    for fact in facts:
+        label = canon(fact["label"])
+        hits = [
+            m for m in records.metrics
+            if m.source == "text" and m.value == pytest.approx(fact["value"], rel=1e-9) and (m.unit or None) == fact["unit"]
+            and (label in canon(m.label) or canon(m.label) in label)
+        ]
+        if not hits:
+            missed.append(fact)
+    assert len(facts) - len(missed) >= 0.95 * len(facts), missed
+
+
+def test_every_deadline_of_the_notice_with_its_date() -> None:
+    _, records = run("zhejiang-notice-2018-30")
+    truth = load_truth("zhejiang-notice-2018-30")["deadlines"]
+    prose = [(d.section_id, d.deadline_text, d.due) for d in records.deadlines if d.source == "text"]
+    want_prose = [(d["section"], d["deadline_text"], d["due"]) for d in truth if d["source"] == "prose"]
+    assert prose == want_prose
+    table = [(d.task, d.owner, d.deadline_text, d.due) for d in records.deadlines if d.source.startswith("table")]
+    want_table = [(d["task"], d["owner"], d["deadline_text"], d["due"]) for d in truth if d["source"] == "table"]
+    assert table == want_table
+
+
+def test_bulletin_deadlines_and_owner_split() -> None:
+    _, records = run("hangzhou-weekly-2018-08-03")
+    assert [(d.deadline_text, d.due) for d in records.deadlines] == [
+        (d["deadline_text"], d["due"]) for d in load_truth("hangzhou-weekly-2018-08-03")["deadlines"]
+    ]
+    _, notice = run("zhejiang-notice-2018-30")
+    split = [d for d in notice.deadlines if d.task.startswith("全面完成全省高频事项系统对接")]
+    assert [(d.owner, d.due) for d in split] == [("省级单位", "2018-09-30"), ("各市、县(市、区)", "2018-11-30")]
+
+
+def test_no_table_value_lost_between_table_and_tidy_rows() -> None:
+    doc, records = run("hangzhou-weekly-2018-08-03")
+    table = doc.tables[1]  # 市本级单位政务钉钉活跃率排名表: 5 mapped columns × 79 rows
+    rows = [m for m in records.metrics if m.source == f"table:{table.table_id}"]
+    assert len(rows) == 5 * len(table.rows)
+    by_key = {(m.entity, m.metric): m.value for m in rows}
+    assert by_key[("市民政局", "dingtalk_registered_users")] == 622
+    assert by_key[("市民政局", "dingtalk_daily_active_rate")] == 55
+    assert [m.is_total for m in rows if m.entity == "合计"] == [True] * 5
+
+
+def test_checks_record_inconsistencies_never_fix_them() -> None:
+    doc, records = run("hangzhou-weekly-2018-08-03")
+    failed = [c for c in records.checks if not c.passed]
+    assert ("t03", "sum", 90071, 90011) in [(c.table_id, c.kind, c.expected, c.actual) for c in failed]
+    assert doc.tables[2].rows[-1][2].text == "90011"  # the printed total stays as printed
+    assert all(c.passed for c in records.checks if c.kind == "ratio" and c.table_id == "t02")
+
+
+def test_the_same_metric_lines_up_across_weeks() -> None:
+    panel = {}
+    for doc_id in ("hangzhou-weekly-2018-07-20", "hangzhou-weekly-2018-08-03"):
+        doc, records = run(doc_id)
+        for m in records.metrics:
+            if m.metric == "dingtalk_daily_active_rate" and m.entity == "市民政局":
+                panel[doc.meta.date] = m.value
+    assert panel == {"2018-07-20": 54, "2018-08-03": 55}
+
+
+def write_rules(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_yaml_error_names_file_and_line(tmp_path: Path) -> None:
+    folder = write_rules(tmp_path, "broken.yaml", "format: broken\nmatch:\n  title: [unclosed\n")
+    rules = load_rules(folder)
+    assert len(rules.errors) == 1 and "broken.yaml:" in rules.errors[0] and "YAML syntax error" in rules.errors[0]
+    assert "broken" not in {f.format for f in rules.formats}
+    assert len(rules.formats) == 3  # the good files still load
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("format: x\nmatch: {title: 通报}\nmetricz: []\n", 3, "unknown key 'metricz'; did you mean 'metrics'?"),
+        ("format: x\nmatch: {title: 通报}\nmetrics:\n  - metric: no_such_metric\n    pattern: 共{quantity}\n", 4, "not in rules/metrics.yaml"),
+        ("format: x\nmatch: {title: 通报}\nmetrics:\n  - metric: storage_capacity\n    pattern: 容量{qty}\n", 5, "unknown placeholder {qty}"),
+        ("format: x\nmatch: {title: '通报('}\n", 2, "bad regular expression"),
+        ("format: X Y\nmatch: {title: 通报}\n", 1, "format: needs an id"),
+    ],
+)
+def test_validation_points_to_the_line_and_the_fix(tmp_path: Path, body: str, line: int, message: str) -> None:
+    rules = load_rules(write_rules(tmp_path, "bad.yaml", body))
+    problems = [e for e in rules.errors if "bad.yaml" in e]
+    assert problems and problems[0].startswith(f"{tmp_path / 'rules' / 'bad.yaml'}:{line}:"), problems
+    assert message in problems[0]
+
+
+def test_catastrophic_pattern_times_out_and_is_reported(tmp_path: Path) -> None:
+    body = "format: slow\nmatch: {title: 工作要点}\nmetrics:\n  - metric: storage_capacity\n    pattern: (?:\\S+\\S+\\S+)+\\d{20}{quantity}\n"
+    rules = load_rules(write_rules(tmp_path, "slow.yaml", body))
+    assert rules.errors == []
+    doc, _ = run("zhejiang-notice-2018-30")
+    records = apply_rules(doc, rules)
+    assert any("slow.yaml:4" in e and "timed out" in e for e in records.errors)
+    assert len(records.deadlines) == 85  # everything else still came out
