@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import re
 import shutil
@@ -254,7 +253,16 @@ def render_pdf(name: str) -> Path:
         docx = tmpdir / f"{name}.docx"
         render_document(doc, docx, tmpdir)
         subprocess.run(
-            ["soffice", "--headless", f"-env:UserInstallation=file://{tmpdir}/lo", "--convert-to", "pdf", "--outdir", str(tmpdir), str(docx)],
+            [
+                "soffice",
+                "--headless",
+                f"-env:UserInstallation=file://{tmpdir}/lo",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmpdir),
+                str(docx),
+            ],
             check=True,
             capture_output=True,
             timeout=600,

@@ -9,8 +9,8 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
 
 CJK_FONT = "Noto Sans CJK SC"
 
@@ -28,7 +28,18 @@ def cumulative_chart(out: Path) -> None:
     """累计归集情况: accumulated records by department (万条), from the 07-20 bulletin's 附件1."""
     plt.rcParams["font.family"] = [CJK_FONT]
     font_manager.fontManager.findfont(CJK_FONT)
-    departments = ["市卫生计生委", "市交通运输局", "市公安局", "市住保房管局", "杭州公积金中心", "市国土资源局", "市人力社保局", "市市场监管局", "市民卡公司", "市税务局"]
+    departments = [
+        "市卫生计生委",
+        "市交通运输局",
+        "市公安局",
+        "市住保房管局",
+        "杭州公积金中心",
+        "市国土资源局",
+        "市人力社保局",
+        "市市场监管局",
+        "市民卡公司",
+        "市税务局",
+    ]
     values = [11117.7, 260.5, 15262.5, 2622.3, 37675, 9705.2, 35215.7, 1359.8, 57546.5, 1280.3]
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=150)
     bars = ax.bar(range(len(values)), values, color="#4472C4", width=0.6)

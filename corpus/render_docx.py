@@ -104,7 +104,15 @@ class Renderer:
         for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
             fonts.set(qn(attr), face)
 
-    def _run(self, para: Any, text: str, face: str | None = None, size: float = BODY_PT, bold: bool = False, color: RGBColor | None = None) -> Any:
+    def _run(
+        self,
+        para: Any,
+        text: str,
+        face: str | None = None,
+        size: float = BODY_PT,
+        bold: bool = False,
+        color: RGBColor | None = None,
+    ) -> Any:
         run = para.add_run(text)
         self._font(run, face or self.song, size, bold, color)
         return run
@@ -187,7 +195,9 @@ class Renderer:
         spacing.set(qn("w:val"), "-20")
         run._r.get_or_add_rPr().append(spacing)
         self._blank(1)
-        para = self._para(WD_ALIGN_PARAGRAPH.CENTER if not value.get("signer") else WD_ALIGN_PARAGRAPH.LEFT, indent=False)
+        para = self._para(
+            WD_ALIGN_PARAGRAPH.CENTER if not value.get("signer") else WD_ALIGN_PARAGRAPH.LEFT, indent=False
+        )
         if value.get("signer"):
             para.paragraph_format.left_indent = Pt(BODY_PT)
             para.paragraph_format.tab_stops.add_tab_stop(Mm(150), alignment=2)
@@ -277,8 +287,14 @@ class Renderer:
         numbered = len(items) > 1
         for i, item in enumerate(items):
             para = self._para(WD_ALIGN_PARAGRAPH.LEFT, indent=False)
-            para.paragraph_format.left_indent = Pt(BODY_PT * 2 + BODY_PT * len(label) + (BODY_PT * 1.5 if numbered else 0))
-            para.paragraph_format.first_line_indent = -Pt(BODY_PT * len(label) + (BODY_PT * 1.5 if numbered else 0)) if i == 0 else -Pt(BODY_PT * 1.5 if numbered else 0)
+            para.paragraph_format.left_indent = Pt(
+                BODY_PT * 2 + BODY_PT * len(label) + (BODY_PT * 1.5 if numbered else 0)
+            )
+            para.paragraph_format.first_line_indent = (
+                -Pt(BODY_PT * len(label) + (BODY_PT * 1.5 if numbered else 0))
+                if i == 0
+                else -Pt(BODY_PT * 1.5 if numbered else 0)
+            )
             prefix = (label if i == 0 else "") + (f"{i + 1}. " if numbered else "")
             self._run(para, prefix + item)
 
@@ -337,7 +353,9 @@ class Renderer:
                 para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
                 para.paragraph_format.first_line_indent = Pt(0)
                 numeric = bool(re.fullmatch(r"[-\d.,%]+", text))
-                para.alignment = WD_ALIGN_PARAGRAPH.CENTER if (r == 0 or numeric or len(text) <= 4) else WD_ALIGN_PARAGRAPH.LEFT
+                para.alignment = (
+                    WD_ALIGN_PARAGRAPH.CENTER if (r == 0 or numeric or len(text) <= 4) else WD_ALIGN_PARAGRAPH.LEFT
+                )
                 self._run(para, text, HEI if r == 0 else self.song, size, bold=r == 0)
         for c in range(ncols):  # vertical merges
             r = 1

@@ -1,17 +1,19 @@
 """extract: Chinese government PDFs and notices to tidy, traceable datasets.
 
-    >>> import extract
-    >>> doc = extract.extract_file("corpus/zhejiang-notice-2018-30.pdf")
-    >>> doc.meta.doc_number
-    '浙政办发〔2018〕30号'
+>>> import extract
+>>> doc = extract.extract_file("corpus/zhejiang-notice-2018-30.pdf")
+>>> doc.meta.doc_number
+'浙政办发〔2018〕30号'
 """
 
 __version__ = "0.1.0"
 
-from .pipeline import extract_file  # noqa: E402
+from .pipeline import extract_file
 
 
-def extract_many(paths: "list[str] | tuple[str, ...]", rules_dir: str | None = None, jobs: int = 0) -> "dict[str, object]":
+def extract_many(
+    paths: "list[str] | tuple[str, ...]", rules_dir: str | None = None, jobs: int = 0
+) -> "dict[str, object]":
     """The dataset of many files as pandas DataFrames (documents, sections, tables, metrics, deadlines, checks)."""
     from .batch import extract_many as run
 

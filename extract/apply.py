@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
@@ -43,14 +43,14 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
     claimed: dict[int, list[tuple[int, int]]] = {}
     for fmt in formats:
         for index, rule in enumerate(fmt.metrics):
-            guarded(ctx, rule.source, lambda: rule_metrics(ctx, fmt, index, rule, claimed))
+            guarded(ctx, rule.source, partial(rule_metrics, ctx, fmt, index, rule, claimed))
     if rules.common.generic_metrics:
         generic_metrics(ctx, claimed)
     for table in doc.tables:
         spec = next(((f, i, t) for f in formats for i, t in enumerate(f.tables) if table_matches(t, table)), None)
         if spec is not None:
             fmt, index, table_rule = spec
-            guarded(ctx, table_rule.source, lambda: rule_table(ctx, fmt, index, table_rule, table))
+            guarded(ctx, table_rule.source, partial(rule_table, ctx, fmt, index, table_rule, table))
         elif rules.common.generic_tables:
             generic_table(ctx, table)
     prose = all(f.prose_deadlines for f in formats) if formats else rules.common.generic_deadlines
@@ -60,12 +60,14 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
     return records
 
 
-def guarded(ctx: Context, source: str, action) -> None:  # noqa: ANN001 - a no-argument callable
+def guarded(ctx: Context, source: str, action) -> None:
     """A rule that times out is reported against its file and line; the document goes on."""
     try:
         action()
     except TimeoutError:
-        ctx.records.errors.append(f"{source}: pattern timed out on {ctx.doc.doc_id} (over 1 s); simplify the pattern (nested repeats like (a+)+ backtrack)")
+        ctx.records.errors.append(
+            f"{source}: pattern timed out on {ctx.doc.doc_id} (over 1 s); simplify the pattern (nested repeats like (a+)+ backtrack)"
+        )
 
 
 def base_date(doc: Document) -> dt.date | None:
@@ -114,7 +116,9 @@ def section_heading(doc: Document, section_id: str | None) -> str:
     return " / ".join(headings)
 
 
-def rule_metrics(ctx: Context, fmt: FormatRules, index: int, rule: MetricRule, claimed: dict[int, list[tuple[int, int]]]) -> None:
+def rule_metrics(
+    ctx: Context, fmt: FormatRules, index: int, rule: MetricRule, claimed: dict[int, list[tuple[int, int]]]
+) -> None:
     for p_index, para in body_paragraphs(ctx.doc):
         if rule.section is not None and not search(rule.section, section_heading(ctx.doc, para.section_id)):
             continue
@@ -127,12 +131,23 @@ def rule_metrics(ctx: Context, fmt: FormatRules, index: int, rule: MetricRule, c
             vocab = ctx.rules.vocabulary.get(rule.metric)
             unit = q.unit or rule.unit
             captured = m.groupdict().get("label")
-            label = rule.label or captured or m.group(0)[: m.start(group) - m.start()].strip() or (vocab.aliases[0] if vocab else rule.metric)
+            label = (
+                rule.label
+                or captured
+                or m.group(0)[: m.start(group) - m.start()].strip()
+                or (vocab.aliases[0] if vocab else rule.metric)
+            )
             ctx.records.metrics.append(
                 metric_record(
-                    ctx, para, q, rule.metric, clean_label(ctx, label),
+                    ctx,
+                    para,
+                    q,
+                    rule.metric,
+                    clean_label(ctx, label),
                     entity_at(ctx, para.text, m.start(group)) if rule.entity is None else rule.entity,
-                    unit, f"{fmt.format}:metrics[{index}]", position=m.start(group),
+                    unit,
+                    f"{fmt.format}:metrics[{index}]",
+                    position=m.start(group),
                 )
             )
             claimed.setdefault(p_index, []).append((m.start(group), m.end(group)))
@@ -156,10 +171,22 @@ def generic_metrics(ctx: Context, claimed: dict[int, list[tuple[int, int]]]) -> 
             if not label:
                 continue
             metric = vocabulary_id(ctx, label, q.unit)
-            ctx.records.metrics.append(metric_record(ctx, para, q, metric, label, entity_at(ctx, para.text, q.start), q.unit, "generic"))
+            ctx.records.metrics.append(
+                metric_record(ctx, para, q, metric, label, entity_at(ctx, para.text, q.start), q.unit, "generic")
+            )
 
 
-def metric_record(ctx: Context, para: Paragraph, q: Quantity, metric: str, label: str, entity: str, unit: str | None, rule: str, position: int | None = None) -> Metric:
+def metric_record(
+    ctx: Context,
+    para: Paragraph,
+    q: Quantity,
+    metric: str,
+    label: str,
+    entity: str,
+    unit: str | None,
+    rule: str,
+    position: int | None = None,
+) -> Metric:
     base = ctx.base
     position = q.start if position is None else position
     page, bbox = para.locate(position)
@@ -211,7 +238,6 @@ def right_noun(text: str, q: Quantity) -> str:
 
 def previous_noun_phrase(text: str, position: int) -> str:
     """The noun phrase ending the clause before this one, in the same sentence."""
-    _, start_break = left_context(text, position)
     start = position
     while start > 0 and not CLAUSE_BREAK.match(text[start - 1]):
         start -= 1
@@ -226,7 +252,7 @@ def previous_noun_phrase(text: str, position: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _posseg():  # noqa: ANN202 - jieba.posseg, with its start-up chatter silenced
+def _posseg():
     import jieba
     import jieba.posseg
 
@@ -318,7 +344,16 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
     for name, metric in rule.columns.items():
         col = column_index(table, name)
         if col is None:
-            ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "rule_error", None, None, f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})"))
+            ctx.records.checks.append(
+                Check(
+                    ctx.doc.doc_id,
+                    table.table_id,
+                    "rule_error",
+                    None,
+                    None,
+                    f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})",
+                )
+            )
             continue
         table_column_records(ctx, table, col, entity_col, metric, rule_name)
     for check in rule.checks:
@@ -396,12 +431,16 @@ def sum_checks(ctx: Context, table: Table, columns: list[str], rule: TableRule) 
         if total is None or not parts:
             continue
         digits = max(decimals(row[col].text) for row in table.rows)
-        unit_factor = abs(total) / max(abs(float(table.rows[total_row][col].text.replace(",", "").rstrip("%") or 1)), 1e-12)
+        unit_factor = abs(total) / max(
+            abs(float(table.rows[total_row][col].text.replace(",", "").rstrip("%") or 1)), 1e-12
+        )
         tolerance = (0.5 * 10**-digits) * len(parts) * unit_factor if digits else 0.0
         expected = sum(parts)
         passed = abs(expected - total) <= tolerance + 1e-6
         detail = f"{table.header[col]}: 合计 row {fmt_number(total)} vs sum of {len(parts)} rows {fmt_number(expected)}"
-        ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "sum", round(expected, 6), total, detail, passed))
+        ctx.records.checks.append(
+            Check(ctx.doc.doc_id, table.table_id, "sum", round(expected, 6), total, detail, passed)
+        )
 
 
 def ratio_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> None:
@@ -418,7 +457,9 @@ def ratio_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> No
         passed = abs(expected - rate.value) <= check["tolerance"] + 1e-9
         entity = row[0].text if row[0].text else str(r)
         detail = f"row {r} ({entity}): {table.header[rate_col]} {rate.raw} vs {table.header[num_col]}/{table.header[den_col]} = {fmt_number(num.value)}/{fmt_number(den.value)} = {expected:.2f}%"  # type: ignore[index]
-        ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "ratio", round(expected, 4), rate.value, detail, passed))
+        ctx.records.checks.append(
+            Check(ctx.doc.doc_id, table.table_id, "ratio", round(expected, 4), rate.value, detail, passed)
+        )
 
 
 def fmt_number(value: float) -> str:
@@ -426,7 +467,7 @@ def fmt_number(value: float) -> str:
 
 
 # --------------------------------------------------------------------------- deadlines
-def prose_deadlines(ctx: Context, rule_name: str, sections) -> None:  # noqa: ANN001 - a compiled pattern or None
+def prose_deadlines(ctx: Context, rule_name: str, sections) -> None:
     if ctx.base is None:
         return
     for _, para in body_paragraphs(ctx.doc):
@@ -442,7 +483,18 @@ def prose_deadlines(ctx: Context, rule_name: str, sections) -> None:  # noqa: AN
             task, owner = task_after(ctx, text, m.start(), m.end(), stop)
             page, _ = para.locate(m.start())
             ctx.records.deadlines.append(
-                DeadlineRecord(ctx.doc.doc_id, task, owner, deadline.text, deadline.due, page, para.section_id, rule_name, deadline.kind, "text")
+                DeadlineRecord(
+                    ctx.doc.doc_id,
+                    task,
+                    owner,
+                    deadline.text,
+                    deadline.due,
+                    page,
+                    para.section_id,
+                    rule_name,
+                    deadline.kind,
+                    "text",
+                )
             )
 
 
@@ -478,7 +530,16 @@ def table_deadlines(ctx: Context, table: Table, columns: dict[str, str], rule_na
     due_col = column_index(table, columns["due"])
     owner_col = column_index(table, columns["owner"]) if "owner" in columns else None
     if task_col is None or due_col is None:
-        ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "rule_error", None, None, f"{rule_name}: deadline columns {columns} not in table ({'/'.join(table.header)})"))
+        ctx.records.checks.append(
+            Check(
+                ctx.doc.doc_id,
+                table.table_id,
+                "rule_error",
+                None,
+                None,
+                f"{rule_name}: deadline columns {columns} not in table ({'/'.join(table.header)})",
+            )
+        )
         return
     base = ctx.base or dt.date.today()
     for row in table.rows:
@@ -517,5 +578,3 @@ def split_due_cell(text: str) -> list[tuple[str, str, str]]:
         qualifier = part[m.end() :].strip(" ，,")
         out.append((owner, qualifier, m.group(0).strip()))
     return out
-
-

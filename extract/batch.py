@@ -59,7 +59,7 @@ def process_file(path: str, doc_id: str, rules_dir: str, cache_dir: str | None) 
     if cache_file is not None and cache_file.exists():
         try:
             with open(cache_file, "rb") as handle:
-                cached: DocResult = pickle.load(handle)  # noqa: S301 - our own cache files
+                cached: DocResult = pickle.load(handle)
             cached.doc_id, cached.path, cached.cached = doc_id, path, True
             return cached
         except Exception:  # a stale or damaged cache entry is simply rebuilt
@@ -123,7 +123,9 @@ def run_batch(
                     results[i] = future.result()
                 except Exception as exc:  # a worker that died (out of memory, killed)
                     p, doc_id = args[i][0], args[i][1]
-                    results[i] = DocResult(doc_id, p, "", "failed", f"worker crashed: {type(exc).__name__}: {exc}", None, None)
+                    results[i] = DocResult(
+                        doc_id, p, "", "failed", f"worker crashed: {type(exc).__name__}: {exc}", None, None
+                    )
                 if on_done:
                     on_done(results[i])
     return [results[i] for i in range(len(paths))]
@@ -137,7 +139,9 @@ def extract_many(paths: Iterable[str | Path], rules_dir: str | Path | None = Non
 
     results = run_batch([Path(p) for p in paths], Path(rules_dir) if rules_dir else default_rules_dir(), jobs)
     results = sorted(results, key=lambda r: r.doc_id)
-    return {name: pd.DataFrame(list(ROWS[name](results)), columns=[c for c, _ in cols]) for name, cols in SCHEMAS.items()}
+    return {
+        name: pd.DataFrame(list(ROWS[name](results)), columns=[c for c, _ in cols]) for name, cols in SCHEMAS.items()
+    }
 
 
 def default_rules_dir() -> Path:

@@ -42,8 +42,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Check rule files, or show what a rule file pulls from a document.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 class OutputFormat(str, Enum):
@@ -52,7 +52,9 @@ class OutputFormat(str, Enum):
     parquet = "parquet"
 
 
-RulesOption = Annotated[Path | None, typer.Option("--rules", help="Folder of rule files (default: ./rules, else the bundled rules).")]
+RulesOption = Annotated[
+    Path | None, typer.Option("--rules", help="Folder of rule files (default: ./rules, else the bundled rules).")
+]
 
 
 def version_callback(value: bool) -> None:
@@ -62,7 +64,11 @@ def version_callback(value: bool) -> None:
 
 
 @app.callback()
-def root(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version.")] = False) -> None:
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
     """Turn Chinese government PDFs and notices into tidy datasets."""
 
 
@@ -73,7 +79,9 @@ def run(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Format of the datasets.")] = OutputFormat.csv,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Parallel workers (0: all cores).")] = 0,
     rules: RulesOption = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every document again, ignoring the cache.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Read every document again, ignoring the cache.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
 ) -> None:
     from .export import write_outputs
@@ -114,7 +122,14 @@ def summary(results: list[DocResult], counts: dict[str, int], output: Path) -> N
     table = RichTable(title=f"extract: {len(results)} documents → {output}/", show_header=True)
     for column in ("documents ok", "failed", "tables", "metrics", "deadlines", "failed checks"):
         table.add_column(column, justify="right")
-    table.add_row(str(ok), str(len(results) - ok), str(counts["tables"]), str(counts["metrics"]), str(counts["deadlines"]), str(counts["checks"]))
+    table.add_row(
+        str(ok),
+        str(len(results) - ok),
+        str(counts["tables"]),
+        str(counts["metrics"]),
+        str(counts["deadlines"]),
+        str(counts["checks"]),
+    )
     err.print(table)
 
 
@@ -128,12 +143,16 @@ def rules_check(rules: RulesOption = None) -> None:
         out.print(f"{'FAIL' if bad else 'ok  '} {path}")
     for problem in rule_set.errors:
         err.print(f"extract: {problem}")
-    out.print(f"{len(rule_set.formats)} formats, {len(rule_set.vocabulary)} metrics in the vocabulary, {len(rule_set.errors)} problems")
+    out.print(
+        f"{len(rule_set.formats)} formats, {len(rule_set.vocabulary)} metrics in the vocabulary, {len(rule_set.errors)} problems"
+    )
     if rule_set.errors:
         raise typer.Exit(1)
 
 
-@rules_app.command("show", help="Show what one rule file pulls from one document (metrics, table rows, deadlines, checks).")
+@rules_app.command(
+    "show", help="Show what one rule file pulls from one document (metrics, table rows, deadlines, checks)."
+)
 def rules_show(
     rule_file: Annotated[Path, typer.Argument(help="The rule file, e.g. rules/hangzhou-weekly-bulletin.yaml.")],
     document: Annotated[Path, typer.Argument(help="A PDF or .txt file.")],
@@ -158,10 +177,22 @@ def rules_show(
     rule_set.formats = [fmt]
     records = apply_rules(doc, rule_set)
     matched = fmt.format in records.formats
-    out.print(f"{rule_file}: format {fmt.format} {'matches' if matched else 'does NOT match'} {document.name} (title: {doc.meta.title})")
+    out.print(
+        f"{rule_file}: format {fmt.format} {'matches' if matched else 'does NOT match'} {document.name} (title: {doc.meta.title})"
+    )
     mine = [m for m in records.metrics if m.rule.startswith(fmt.format + ":")]
-    print_rows("metrics", [(m.rule, m.metric, m.entity, m.label, f"{m.value:g} {m.unit}", f"p{m.page}") for m in mine], limit)
-    print_rows("deadlines", [(d.rule, d.owner, d.task[:30], d.deadline_text, d.due or d.kind, f"p{d.page}") for d in records.deadlines if d.rule.startswith(fmt.format)], limit)
+    print_rows(
+        "metrics", [(m.rule, m.metric, m.entity, m.label, f"{m.value:g} {m.unit}", f"p{m.page}") for m in mine], limit
+    )
+    print_rows(
+        "deadlines",
+        [
+            (d.rule, d.owner, d.task[:30], d.deadline_text, d.due or d.kind, f"p{d.page}")
+            for d in records.deadlines
+            if d.rule.startswith(fmt.format)
+        ],
+        limit,
+    )
     print_rows("failed checks", [(c.table_id, c.kind, c.detail) for c in records.checks if not c.passed], limit)
     for problem in records.errors:
         err.print(f"extract: {problem}")
@@ -176,11 +207,17 @@ def print_rows(title: str, rows: list[tuple], limit: int) -> None:
 
 
 # --------------------------------------------------------------------------- inspect
-@app.command("inspect", help="Print a document's metadata, sections, tables and extracted records, with pages; --png draws a page with every value boxed.")
+@app.command(
+    "inspect",
+    help="Print a document's metadata, sections, tables and extracted records, with pages; --png draws a page with every value boxed.",
+)
 def inspect(
     file: Annotated[Path, typer.Argument(help="A PDF or .txt file.")],
     page: Annotated[int | None, typer.Option(help="Only this page (1-based).")] = None,
-    png: Annotated[Path | None, typer.Option(help="Draw the page (needs --page) with boxes: values red, tables blue, headings green.")] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option(help="Draw the page (needs --page) with boxes: values red, tables blue, headings green."),
+    ] = None,
     rules: RulesOption = None,
 ) -> None:
     from .apply import apply_rules
@@ -194,7 +231,9 @@ def inspect(
         raise typer.Exit(1) from exc
     records = apply_rules(doc, load_rules(rules or default_rules_dir()))
     meta = doc.meta
-    out.print(f"[bold]{doc.doc_id}[/bold]  {doc.pages} pages, {doc.script}, formats: {', '.join(records.formats) or 'generic'}")
+    out.print(
+        f"[bold]{doc.doc_id}[/bold]  {doc.pages} pages, {doc.script}, formats: {', '.join(records.formats) or 'generic'}"
+    )
     for key in ("title", "issuer", "doc_number", "date", "printed_date", "signer"):
         out.print(f"  {key}: {getattr(meta, key)}")
     for key, names in meta.recipients.items():
@@ -205,14 +244,35 @@ def inspect(
     tree = Tree("sections")
     for s in doc.sections:
         if on_page(s.page):
-            tree.add(f"{s.section_id} {s.label or ''}{s.heading or ''}  (p{s.page})" + "".join(f"\n   {i.label}{i.heading}" for i in s.items))
+            tree.add(
+                f"{s.section_id} {s.label or ''}{s.heading or ''}  (p{s.page})"
+                + "".join(f"\n   {i.label}{i.heading}" for i in s.items)
+            )
     out.print(tree)
     for t in doc.tables:
         if any(on_page(p) for p in t.pages):
-            out.print(f"table {t.table_id}: 附件{t.attachment or ''} {t.title}  pages {t.pages}, {len(t.rows)}×{t.ncols}; {'; '.join(t.repairs[:3])}")
+            out.print(
+                f"table {t.table_id}: 附件{t.attachment or ''} {t.title}  pages {t.pages}, {len(t.rows)}×{t.ncols}; {'; '.join(t.repairs[:3])}"
+            )
             out.print("   " + " | ".join(t.header))
-    print_rows("metrics", [(m.metric or "-", m.entity, m.label, f"{m.value:g} {m.unit}", m.raw, f"p{m.page}", m.source) for m in records.metrics if on_page(m.page)], 60)
-    print_rows("deadlines", [(d.owner, d.task[:30], d.deadline_text, d.due or d.kind, f"p{d.page}") for d in records.deadlines if on_page(d.page)], 60)
+    print_rows(
+        "metrics",
+        [
+            (m.metric or "-", m.entity, m.label, f"{m.value:g} {m.unit}", m.raw, f"p{m.page}", m.source)
+            for m in records.metrics
+            if on_page(m.page)
+        ],
+        60,
+    )
+    print_rows(
+        "deadlines",
+        [
+            (d.owner, d.task[:30], d.deadline_text, d.due or d.kind, f"p{d.page}")
+            for d in records.deadlines
+            if on_page(d.page)
+        ],
+        60,
+    )
     print_rows("failed checks", [(c.table_id, c.detail) for c in records.checks if not c.passed], 20)
     if png is not None:
         if page is None:
@@ -222,7 +282,7 @@ def inspect(
         out.print(f"\nwrote {png}")
 
 
-def draw_page(file: Path, page: int, png: Path, doc, records) -> None:  # noqa: ANN001 - Document, Records
+def draw_page(file: Path, page: int, png: Path, doc, records) -> None:
     import pdfplumber
 
     with pdfplumber.open(file) as pdf:

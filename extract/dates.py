@@ -12,7 +12,21 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGIT = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN_NUM = "〇○零一二三四五六七八九十"
 
 DATE = re.compile(
@@ -89,10 +103,12 @@ DEADLINE = re.compile(
     r"|(?P<ongoing>全年工作|长期坚持|持续推进|长期|全年)"
     r"|(?P<unknown>时间不确定|待定|另行通知)"
 )
-AS_OF = re.compile(r"(?:截止|截至|截止到|截至到)\s*(?:目前|)\s*(?P<date>(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]|底|末)?)")
+AS_OF = re.compile(
+    r"(?:截止|截至|截止到|截至到)\s*(?:目前|)\s*(?P<date>(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]|底|末)?)"
+)
 
 
-def _jionlp():  # noqa: ANN202 - the jionlp module, imported quietly (it prints a banner)
+def _jionlp():
     import contextlib
     import io
 

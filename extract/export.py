@@ -22,30 +22,76 @@ from .batch import DocResult
 # name -> (column, Frictionless type)
 SCHEMAS: dict[str, list[tuple[str, str]]] = {
     "documents": [
-        ("doc_id", "string"), ("path", "string"), ("sha256", "string"), ("pages", "integer"), ("title", "string"),
-        ("issuer", "string"), ("doc_number", "string"), ("date", "date"), ("format", "string"), ("script", "string"),
-        ("status", "string"), ("error", "string"),
+        ("doc_id", "string"),
+        ("path", "string"),
+        ("sha256", "string"),
+        ("pages", "integer"),
+        ("title", "string"),
+        ("issuer", "string"),
+        ("doc_number", "string"),
+        ("date", "date"),
+        ("format", "string"),
+        ("script", "string"),
+        ("status", "string"),
+        ("error", "string"),
     ],
     "sections": [
-        ("doc_id", "string"), ("section_id", "string"), ("level", "integer"), ("label", "string"), ("heading", "string"),
-        ("items", "string"), ("page", "integer"), ("bbox", "string"), ("text", "string"),
+        ("doc_id", "string"),
+        ("section_id", "string"),
+        ("level", "integer"),
+        ("label", "string"),
+        ("heading", "string"),
+        ("items", "string"),
+        ("page", "integer"),
+        ("bbox", "string"),
+        ("text", "string"),
     ],
     "tables": [
-        ("doc_id", "string"), ("table_id", "string"), ("attachment", "integer"), ("title", "string"), ("pages", "string"),
-        ("rows", "integer"), ("cols", "integer"), ("file", "string"),
+        ("doc_id", "string"),
+        ("table_id", "string"),
+        ("attachment", "integer"),
+        ("title", "string"),
+        ("pages", "string"),
+        ("rows", "integer"),
+        ("cols", "integer"),
+        ("file", "string"),
     ],
     "metrics": [
-        ("doc_id", "string"), ("date", "date"), ("as_of", "date"), ("section_id", "string"), ("metric", "string"),
-        ("label", "string"), ("entity", "string"), ("value", "number"), ("unit", "string"), ("raw", "string"),
-        ("approx", "boolean"), ("page", "integer"), ("bbox", "string"), ("source", "string"), ("rule", "string"),
+        ("doc_id", "string"),
+        ("date", "date"),
+        ("as_of", "date"),
+        ("section_id", "string"),
+        ("metric", "string"),
+        ("label", "string"),
+        ("entity", "string"),
+        ("value", "number"),
+        ("unit", "string"),
+        ("raw", "string"),
+        ("approx", "boolean"),
+        ("page", "integer"),
+        ("bbox", "string"),
+        ("source", "string"),
+        ("rule", "string"),
         ("is_total", "boolean"),
     ],
     "deadlines": [
-        ("doc_id", "string"), ("task", "string"), ("owner", "string"), ("deadline_text", "string"), ("due", "date"),
-        ("page", "integer"), ("section_id", "string"), ("rule", "string"), ("kind", "string"), ("source", "string"),
+        ("doc_id", "string"),
+        ("task", "string"),
+        ("owner", "string"),
+        ("deadline_text", "string"),
+        ("due", "date"),
+        ("page", "integer"),
+        ("section_id", "string"),
+        ("rule", "string"),
+        ("kind", "string"),
+        ("source", "string"),
     ],
     "checks": [
-        ("doc_id", "string"), ("table_id", "string"), ("kind", "string"), ("expected", "number"), ("actual", "number"),
+        ("doc_id", "string"),
+        ("table_id", "string"),
+        ("kind", "string"),
+        ("expected", "number"),
+        ("actual", "number"),
         ("detail", "string"),
     ],
 }
@@ -65,7 +111,9 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "") as handle:
+        with os.fdopen(
+            fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else ""
+        ) as handle:
             yield handle
         os.replace(tmp, path)
     except BaseException:
@@ -122,8 +170,17 @@ def section_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
             continue
         for s in r.document.sections:
             items = "；".join(f"{i.label}{i.heading or ''}" for i in s.items)
-            yield {"doc_id": r.doc_id, "section_id": s.section_id, "level": s.level, "label": s.label, "heading": s.heading,
-                   "items": items, "page": s.page, "bbox": s.bbox, "text": s.text}
+            yield {
+                "doc_id": r.doc_id,
+                "section_id": s.section_id,
+                "level": s.level,
+                "label": s.label,
+                "heading": s.heading,
+                "items": items,
+                "page": s.page,
+                "bbox": s.bbox,
+                "text": s.text,
+            }
 
 
 def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
@@ -131,9 +188,16 @@ def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
         if r.document is None:
             continue
         for t in r.document.tables:
-            yield {"doc_id": r.doc_id, "table_id": t.table_id, "attachment": t.attachment, "title": t.title,
-                   "pages": ",".join(map(str, t.pages)), "rows": len(t.rows), "cols": t.ncols,
-                   "file": f"tables/{r.doc_id}/{t.table_id}.csv"}
+            yield {
+                "doc_id": r.doc_id,
+                "table_id": t.table_id,
+                "attachment": t.attachment,
+                "title": t.title,
+                "pages": ",".join(map(str, t.pages)),
+                "rows": len(t.rows),
+                "cols": t.ncols,
+                "file": f"tables/{r.doc_id}/{t.table_id}.csv",
+            }
 
 
 def record_rows(results: list[DocResult], kind: str) -> Iterator[dict[str, Any]]:
@@ -178,7 +242,7 @@ def write_outputs(results: list[DocResult], out: Path, fmt: str = "csv") -> dict
     return counts
 
 
-def write_table(out: Path, doc_id: str, table) -> None:  # noqa: ANN001 - extract.model.Table
+def write_table(out: Path, doc_id: str, table) -> None:
     with atomic_open(out / "tables" / doc_id / f"{table.table_id}.csv") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(table.header)
@@ -191,11 +255,19 @@ def write_dataset(out: Path, name: str, columns: list[str], rows: list[dict[str,
         write_csv(out / f"{name}.csv", columns, rows)
     elif fmt == "json":
         with atomic_open(out / f"{name}.json") as handle:
-            json.dump([{c: row.get(c) for c in columns} for row in rows], handle, ensure_ascii=False, indent=1, default=str)
+            json.dump(
+                [{c: row.get(c) for c in columns} for row in rows], handle, ensure_ascii=False, indent=1, default=str
+            )
     elif fmt == "parquet":
         import pandas as pd
 
-        frame = pd.DataFrame([{c: (json.dumps(row.get(c)) if isinstance(row.get(c), tuple | list) else row.get(c)) for c in columns} for row in rows], columns=columns)
+        frame = pd.DataFrame(
+            [
+                {c: (json.dumps(row.get(c)) if isinstance(row.get(c), tuple | list) else row.get(c)) for c in columns}
+                for row in rows
+            ],
+            columns=columns,
+        )
         with atomic_open(out / f"{name}.parquet", "wb") as handle:
             frame.to_parquet(handle, index=False)
     else:
@@ -228,6 +300,10 @@ def write_datapackage(out: Path, fmt: str) -> None:
         if fmt == "csv":
             resource.update({"mediatype": "text/csv", "encoding": "utf-8"})
         resources.append(resource)
-    package = {"name": "extract-output", "profile": "tabular-data-package" if fmt == "csv" else "data-package", "resources": resources}
+    package = {
+        "name": "extract-output",
+        "profile": "tabular-data-package" if fmt == "csv" else "data-package",
+        "resources": resources,
+    }
     with atomic_open(out / "datapackage.json") as handle:
         json.dump(package, handle, ensure_ascii=False, indent=1)

@@ -11,9 +11,9 @@ page break it came from; other lines pass through.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
-from statistics import median
 
 from .model import BBox, Char, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
 from .tables import chars_to_text, find_page_tables, line_text, table_from_text_rows
@@ -32,7 +32,10 @@ def lay_out(raw: RawDocument) -> list[LaidOutPage]:
         return [lay_out_text(page) for page in raw.pages]
     prepared = [prepare_page(page) for page in raw.pages]
     shared = document_gutters(prepared)
-    pages = [lay_out_page(page, tables, rows, gutter or shared.get(round(page.width))) for page, tables, rows, gutter in prepared]
+    pages = [
+        lay_out_page(page, tables, rows, gutter or shared.get(round(page.width)))
+        for page, tables, rows, gutter in prepared
+    ]
     drop_running_lines(pages)
     return pages
 
@@ -91,7 +94,10 @@ def char_rows(chars: list[Char]) -> list[list[Char]]:
     for ch in sorted(chars, key=lambda c: (round(c.top, 1), c.x0)):
         middle = (ch.top + ch.bottom) / 2
         for row in reversed(rows[-3:]):
-            if row[0].top - 0.5 <= middle <= row[0].bottom + 0.5 and abs(row[0].size - ch.size) < max(row[0].size, ch.size) * 0.6:
+            if (
+                row[0].top - 0.5 <= middle <= row[0].bottom + 0.5
+                and abs(row[0].size - ch.size) < max(row[0].size, ch.size) * 0.6
+            ):
                 row.append(ch)
                 break
         else:
@@ -129,7 +135,7 @@ def find_gutter(rows: list[list[Char]], width: float) -> float | None:
     """A vertical white band near the middle that many rows have text on both sides of."""
     candidates: list[float] = []
     for row in rows:
-        for a, b in zip(row, row[1:]):
+        for a, b in itertools.pairwise(row):
             size = max(a.size, b.size)
             middle = (a.x1 + b.x0) / 2
             if b.x0 - a.x1 > 1.2 * size and width * 0.3 < middle < width * 0.7:
@@ -274,7 +280,7 @@ def annotate(lines: list[TextLine]) -> None:
             ln.indent = (ln.bbox[0] - left) / size
             ln.right_gap = (right - ln.bbox[2]) / size
             ln.centered = ln.indent > 1.5 and ln.right_gap > 1.5 and abs(ln.indent - ln.right_gap) < 1.6
-        for a, b in zip(members, members[1:]):
+        for a, b in itertools.pairwise(members):
             if abs(a.bbox[0] - b.bbox[0]) < 1.5 and abs(a.bbox[2] - b.bbox[2]) < 1.5 and a.size == b.size:
                 a.centered = b.centered = False  # an indented justified block, not centred lines
 

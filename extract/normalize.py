@@ -24,7 +24,7 @@ MARKDOWN_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 @lru_cache(maxsize=1)
-def _t2s():  # noqa: ANN202 - opencc.OpenCC
+def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -49,9 +49,12 @@ def narrow(text: str) -> str:
     out = []
     for ch in text:
         code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-            out.append(unicodedata.normalize("NFKC", ch))
-        elif ch in "％＋－．／＝＜＞＆＠＃＄":
+        if (
+            0xFF10 <= code <= 0xFF19
+            or 0xFF21 <= code <= 0xFF3A
+            or 0xFF41 <= code <= 0xFF5A
+            or ch in "％＋－．／＝＜＞＆＠＃＄"
+        ):
             out.append(unicodedata.normalize("NFKC", ch))
         elif ch == "\u3000" or ch == "\xa0":
             out.append(" ")

@@ -22,6 +22,7 @@ COMMON_TOP = 3500  # roughly the 现代汉语常用字表 size
 MIN_HANZI = 40  # too little text to judge below this
 MIN_COMMON_SHARE = 0.85  # real prose and tables sit at 0.93-1.0; broken maps fall to 0.7
 MAX_RUN = 12  # a glyph repeated this often in a row is a decoding artefact, not text
+REPEATED_GLYPH = re.compile(r"([\u3400-\u9fff])\1{" + str(MAX_RUN - 1) + ",}")
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +51,7 @@ def judge_page_text(text: str, has_images: bool, n_edges: int) -> tuple[Quality,
     hanzi = HANZI.findall(stripped)
     if len(hanzi) < MIN_HANZI:
         return "ok", ""
-    if re.search(r"([\u3400-\u9fff])\1{%d,}" % (MAX_RUN - 1), stripped):
+    if REPEATED_GLYPH.search(stripped):
         return "garbled", "text layer repeats one glyph dozens of times: wrong character map, needs OCR"
     from .normalize import to_simplified
 
@@ -58,5 +59,8 @@ def judge_page_text(text: str, has_images: bool, n_edges: int) -> tuple[Quality,
     simplified = HANZI.findall(to_simplified("".join(hanzi)))
     share = sum(ch in common for ch in simplified) / max(1, len(simplified))
     if share < MIN_COMMON_SHARE:
-        return "garbled", f"text layer decodes to unlikely characters ({share:.0%} common): wrong character map, needs OCR"
+        return (
+            "garbled",
+            f"text layer decodes to unlikely characters ({share:.0%} common): wrong character map, needs OCR",
+        )
     return "ok", ""

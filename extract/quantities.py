@@ -29,13 +29,95 @@ MULTIPLIERS = {
 }
 # Counted things and measures, longest first so 人次 wins over 人 and 个百分点 over 个.
 UNITS = sorted(
-    """个百分点 百分点 个工作日 工作日 平方公里 平方米 千米 公里 公顷 立方米 人次 户次 架次 车次 万元 亿元 千元 萬元 億元 元 美元
-    条 个 张 项 次 人 家 套 件 类 本 期 场 名 台 路 户 所 座 辆 篇 份 批 轮 起 宗 笔 种 处 栋 间 米 亩 吨 小时 天 岁 倍
-    只 头 株 棵 册 部 位 支 颗 核 TB GB PB MB KB T G""".split(),
+    [
+        "个百分点",
+        "百分点",
+        "个工作日",
+        "工作日",
+        "平方公里",
+        "平方米",
+        "千米",
+        "公里",
+        "公顷",
+        "立方米",
+        "人次",
+        "户次",
+        "架次",
+        "车次",
+        "万元",
+        "亿元",
+        "千元",
+        "萬元",
+        "億元",
+        "元",
+        "美元",
+        "条",
+        "个",
+        "张",
+        "项",
+        "次",
+        "人",
+        "家",
+        "套",
+        "件",
+        "类",
+        "本",
+        "期",
+        "场",
+        "名",
+        "台",
+        "路",
+        "户",
+        "所",
+        "座",
+        "辆",
+        "篇",
+        "份",
+        "批",
+        "轮",
+        "起",
+        "宗",
+        "笔",
+        "种",
+        "处",
+        "栋",
+        "间",
+        "米",
+        "亩",
+        "吨",
+        "小时",
+        "天",
+        "岁",
+        "倍",
+        "只",
+        "头",
+        "株",
+        "棵",
+        "册",
+        "部",
+        "位",
+        "支",
+        "颗",
+        "核",
+        "TB",
+        "GB",
+        "PB",
+        "MB",
+        "KB",
+        "T",
+        "G",
+    ],
     key=len,
     reverse=True,
 )
-CURRENCY = {"元": Decimal(1), "万元": Decimal(10) ** 4, "亿元": Decimal(10) ** 8, "千元": Decimal(10) ** 3, "萬元": Decimal(10) ** 4, "億元": Decimal(10) ** 8}
+CURRENCY = {
+    "元": Decimal(1),
+    "万元": Decimal(10) ** 4,
+    "亿元": Decimal(10) ** 8,
+    "千元": Decimal(10) ** 3,
+    "萬元": Decimal(10) ** 4,
+    "億元": Decimal(10) ** 8,
+}
 PERCENT_UNITS = {"%": "%", "％": "%", "个百分点": "个百分点", "百分点": "个百分点"}
 CN_NUMERAL = "〇○零一二两三四五六七八九十百千"
 PREFIX_APPROX = ("近", "约", "超过", "超", "逾", "将近", "接近", "大约", "不到", "不足", "达到近")
@@ -115,7 +197,7 @@ def looks_like_quantity(text: str, m: re.Match[str], need_unit: bool) -> bool:
     start, end = m.start("num"), m.end()
     after = text[end : end + 2]
     before = text[max(0, start - 1) : start]
-    if before and (before.isdigit() or before in ".-/" or before.isascii() and before.isalpha()):
+    if before and (before.isdigit() or before in ".-/" or (before.isascii() and before.isalpha())):
         return False  # the tail of a code, a version or a longer number
     if re.match(r"[年月日号时期届级版代星]", after[:1]) and not m.group("unit"):
         return False  # 2018年, 8月, 3日, 24号线, 第31位…
@@ -125,9 +207,7 @@ def looks_like_quantity(text: str, m: re.Match[str], need_unit: bool) -> bool:
         return False
     if need_unit and not m.group("unit"):
         return bool(m.group("mult")) and not re.match(r"[\u4e00-\u9fff]", after[:1] or " ")
-    if m.group("unit") in ("T", "G") and re.match(r"[A-Za-z0-9]", after[:1] or " "):
-        return False
-    return True
+    return not (m.group("unit") in ("T", "G") and re.match(r"[A-Za-z0-9]", after[:1] or " "))
 
 
 def quantity_from_match(m: re.Match[str]) -> Quantity | None:
@@ -181,6 +261,6 @@ def header_unit_factor(unit: str) -> tuple[Decimal, str | None]:
     if unit in CURRENCY:
         return CURRENCY[unit], "元"
     for word, factor in MULTIPLIERS.items():
-        if unit.startswith(word) and unit[len(word) :] in UNITS + [""]:
+        if unit.startswith(word) and unit[len(word) :] in [*UNITS, ""]:
             return factor, unit[len(word) :] or None
     return Decimal(1), unit if unit in UNITS else None

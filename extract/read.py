@@ -78,14 +78,15 @@ def read_pdf(path: Path, sha: str) -> RawDocument:
 
     try:
         pdf = pdfplumber.open(path)
-    except PDFPasswordIncorrect as exc:
-        raise ReadError("encrypted PDF: a password is needed to open it") from exc
-    except PDFEncryptionError as exc:
-        raise ReadError(f"encrypted PDF with unsupported encryption ({exc})") from exc
-    except PDFSyntaxError as exc:
-        raise ReadError(f"corrupt PDF: {exc}") from exc
-    except Exception as exc:  # pdfminer raises many types for damaged files
-        raise ReadError(f"corrupt PDF: {type(exc).__name__}: {exc}".rstrip(": ")) from exc
+    except Exception as exc:  # pdfplumber wraps pdfminer's many error types
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(cause, PDFPasswordIncorrect):
+            raise ReadError("encrypted PDF: a password is needed to open it") from exc
+        if isinstance(cause, PDFEncryptionError):
+            raise ReadError(f"encrypted PDF with unsupported encryption ({cause})") from exc
+        if isinstance(cause, PDFSyntaxError):
+            raise ReadError(f"corrupt PDF: {cause}") from exc
+        raise ReadError(f"corrupt PDF: {type(cause).__name__}: {cause}".rstrip(": ")) from exc
     with pdf:
         try:
             page_list = list(pdf.pages)
@@ -114,7 +115,7 @@ def read_pages(page_list: list) -> Iterator[RawPage]:
             page.close()  # release the parsed layout: memory stays flat on long documents
 
 
-def read_page(page) -> RawPage:  # noqa: ANN001 - pdfplumber.page.Page
+def read_page(page) -> RawPage:
     plain = page.dedupe_chars(tolerance=1)
     chars = [to_char(c) for c in plain.chars if visible_char(c)]
     edges = [e for e in (to_edge(obj) for obj in page.edges if visible_edge(obj)) if e is not None]

@@ -121,11 +121,14 @@ class LineLoader(yaml.SafeLoader):
 
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        mark = exc.context_mark or exc.problem_mark  # where the broken structure starts, when known
         line = mark.line + 1 if mark else 0
-        raise RuleFileError(f"{path}:{line}: YAML syntax error: {exc.problem}; check indentation and quoting there") from exc
+        context = f" ({exc.context})" if exc.context else ""
+        raise RuleFileError(
+            f"{path}:{line}: YAML syntax error: {exc.problem}{context}; check indentation and quoting there"
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleFileError(f"{path}:0: cannot read the file ({exc})") from exc
 
@@ -149,7 +152,12 @@ class Checker:
                 continue
             if key not in allowed:
                 hint = closest(str(key), allowed)
-                self.error(node, key, f"{where}: unknown key '{key}'" + (f"; did you mean '{hint}'?" if hint else f"; allowed: {', '.join(sorted(allowed))}"))
+                self.error(
+                    node,
+                    key,
+                    f"{where}: unknown key '{key}'"
+                    + (f"; did you mean '{hint}'?" if hint else f"; allowed: {', '.join(sorted(allowed))}"),
+                )
 
     def compile(self, node: dict, key: str, pattern: Any, where: str, placeholders: bool = True) -> Any | None:
         if not isinstance(pattern, str) or not pattern:
@@ -159,9 +167,15 @@ class Checker:
         if placeholders:
             for name in PLACEHOLDER.findall(pattern):
                 if name not in PLACEHOLDERS and name != "entity":
-                    self.error(node, key, f"{where}: unknown placeholder {{{name}}}; use {{quantity}}, {{number}}, {{date}} or {{entity}}")
+                    self.error(
+                        node,
+                        key,
+                        f"{where}: unknown placeholder {{{name}}}; use {{quantity}}, {{number}}, {{date}} or {{entity}}",
+                    )
                     return None
-            expanded = PLACEHOLDER.sub(lambda m: PLACEHOLDERS.get(m.group(1), "(?P<entity>[\\u4e00-\\u9fff（）()]{2,20})"), pattern)
+            expanded = PLACEHOLDER.sub(
+                lambda m: PLACEHOLDERS.get(m.group(1), "(?P<entity>[\\u4e00-\\u9fff（）()]{2,20})"), pattern
+            )
         try:
             return regex.compile(expanded)
         except regex.error as exc:
@@ -208,7 +222,11 @@ def load_rules(directory: str | Path) -> RuleSet:
         else:
             fmt = parse_format(data, checker, vocabulary)
             if fmt is not None and fmt.format in seen_formats:
-                checker.error(data, "format", f"format '{fmt.format}' is already defined in {seen_formats[fmt.format]}; give each format its own id")
+                checker.error(
+                    data,
+                    "format",
+                    f"format '{fmt.format}' is already defined in {seen_formats[fmt.format]}; give each format its own id",
+                )
             elif fmt is not None and not checker.problems:
                 seen_formats[fmt.format] = str(path)
                 formats.append(fmt)
@@ -227,18 +245,24 @@ def parse_vocabulary(data: dict, checker: Checker) -> dict[str, MetricDef]:
         if metric_id in ("__line__", "__lines__"):
             continue
         if not re.fullmatch(r"[a-z][a-z0-9_]*", str(metric_id)):
-            checker.error(metrics, metric_id, f"metric id '{metric_id}': use English snake_case, e.g. records_collected_total")
+            checker.error(
+                metrics, metric_id, f"metric id '{metric_id}': use English snake_case, e.g. records_collected_total"
+            )
             continue
         if not isinstance(spec, dict) or not isinstance(spec.get("aliases"), list) or not spec["aliases"]:
             checker.error(metrics, metric_id, f"metric '{metric_id}': needs aliases: [中文名, …]")
             continue
         checker.keys(spec, {"aliases", "unit", "name"}, f"metric '{metric_id}'")
-        out[metric_id] = MetricDef(metric_id, [str(a) for a in spec["aliases"]], spec.get("unit"), str(spec.get("name", "")))
+        out[metric_id] = MetricDef(
+            metric_id, [str(a) for a in spec["aliases"]], spec.get("unit"), str(spec.get("name", ""))
+        )
     return out
 
 
 def parse_common(data: dict, checker: Checker) -> CommonRules:
-    checker.keys(data, {"format", "describe", "generic", "entities", "owners", "label_trim_start", "label_trim_end"}, "common")
+    checker.keys(
+        data, {"format", "describe", "generic", "entities", "owners", "label_trim_start", "label_trim_end"}, "common"
+    )
     common = CommonRules()
     generic = data.get("generic", {}) or {}
     if isinstance(generic, dict):
@@ -264,12 +288,20 @@ def parse_format(data: dict, checker: Checker, vocabulary: dict[str, MetricDef])
     checker.keys(data, {"format", "describe", "match", "metrics", "tables", "deadlines"}, "format file")
     fmt_id = data.get("format")
     if not isinstance(fmt_id, str) or not FORMAT_ID.match(fmt_id):
-        checker.error(data, "format" if "format" in data else None, "format: needs an id like weekly-data-bulletin (lower case, digits, dashes)")
+        checker.error(
+            data,
+            "format" if "format" in data else None,
+            "format: needs an id like weekly-data-bulletin (lower case, digits, dashes)",
+        )
         return None
     match = data.get("match")
     compiled_match: dict[str, Any] = {}
     if not isinstance(match, dict) or not [k for k in match if not str(k).startswith("__")]:
-        checker.error(data, "match" if "match" in data else "format", "match: needs at least one of title, issuer, doc_number, text (patterns)")
+        checker.error(
+            data,
+            "match" if "match" in data else "format",
+            "match: needs at least one of title, issuer, doc_number, text (patterns)",
+        )
     else:
         checker.keys(match, {"title", "issuer", "doc_number", "text"}, "match")
         for key in ("title", "issuer", "doc_number", "text"):
@@ -291,7 +323,9 @@ def parse_format(data: dict, checker: Checker, vocabulary: dict[str, MetricDef])
         checker.keys(deadlines, {"prose", "sections"}, "deadlines")
         fmt.prose_deadlines = bool(deadlines.get("prose", True))
         if "sections" in deadlines:
-            fmt.deadline_sections = checker.compile(deadlines, "sections", deadlines["sections"], "deadlines.sections", placeholders=False)
+            fmt.deadline_sections = checker.compile(
+                deadlines, "sections", deadlines["sections"], "deadlines.sections", placeholders=False
+            )
     elif deadlines is not None:
         checker.error(data, "deadlines", "deadlines: must be a mapping like {prose: true}")
     return fmt
@@ -311,10 +345,17 @@ def list_of(data: dict, key: str, checker: Checker) -> list[dict]:
     return items
 
 
-def check_metric_id(node: dict, key: str, metric: Any, checker: Checker, vocabulary: dict[str, MetricDef], where: str) -> bool:
+def check_metric_id(
+    node: dict, key: str, metric: Any, checker: Checker, vocabulary: dict[str, MetricDef], where: str
+) -> bool:
     if not isinstance(metric, str) or metric not in vocabulary:
         hint = closest(str(metric), set(vocabulary))
-        checker.error(node, key, f"{where}: metric '{metric}' is not in rules/metrics.yaml" + (f"; did you mean '{hint}'?" if hint else "; add it there first"))
+        checker.error(
+            node,
+            key,
+            f"{where}: metric '{metric}' is not in rules/metrics.yaml"
+            + (f"; did you mean '{hint}'?" if hint else "; add it there first"),
+        )
         return False
     return True
 
@@ -329,11 +370,25 @@ def parse_metric_rule(spec: dict, i: int, checker: Checker, vocabulary: dict[str
     if compiled is None:
         return None
     if "{quantity}" not in pattern and "{number}" not in pattern:
-        checker.error(spec, "pattern", f"{where}.pattern: must contain {{quantity}} or {{number}} where the value stands")
+        checker.error(
+            spec, "pattern", f"{where}.pattern: must contain {{quantity}} or {{number}} where the value stands"
+        )
         return None
-    section = checker.compile(spec, "section", spec["section"], f"{where}.section", placeholders=False) if "section" in spec else None
+    section = (
+        checker.compile(spec, "section", spec["section"], f"{where}.section", placeholders=False)
+        if "section" in spec
+        else None
+    )
     line = spec.get("__line__", 0)
-    return MetricRule(spec["metric"], compiled, f"{checker.path}:{line}", section, spec.get("entity"), spec.get("label"), spec.get("unit"))
+    return MetricRule(
+        spec["metric"],
+        compiled,
+        f"{checker.path}:{line}",
+        section,
+        spec.get("entity"),
+        spec.get("label"),
+        spec.get("unit"),
+    )
 
 
 def parse_table_rule(spec: dict, i: int, checker: Checker, vocabulary: dict[str, MetricDef]) -> TableRule | None:
@@ -342,7 +397,9 @@ def parse_table_rule(spec: dict, i: int, checker: Checker, vocabulary: dict[str,
     title = checker.compile(spec, "title", spec.get("title"), f"{where}.title", placeholders=False)
     columns = spec.get("columns", {}) or {}
     if not isinstance(columns, dict):
-        checker.error(spec, "columns", f"{where}.columns: map column headers to metric ids, e.g. {{注册数: dingtalk_registered}}")
+        checker.error(
+            spec, "columns", f"{where}.columns: map column headers to metric ids, e.g. {{注册数: dingtalk_registered}}"
+        )
         return None
     mapped = {}
     for header, metric in columns.items():
@@ -352,16 +409,36 @@ def parse_table_rule(spec: dict, i: int, checker: Checker, vocabulary: dict[str,
             mapped[str(header)] = metric
     entity = spec.get("entity", [])
     entity = [entity] if isinstance(entity, str) else [str(e) for e in entity or []]
-    total = checker.compile(spec, "total_row", spec["total_row"], f"{where}.total_row", placeholders=False) if "total_row" in spec else None
+    total = (
+        checker.compile(spec, "total_row", spec["total_row"], f"{where}.total_row", placeholders=False)
+        if "total_row" in spec
+        else None
+    )
     checks = []
     for j, check in enumerate(spec.get("checks", []) or []):
         if isinstance(check, dict) and "sum" in check and isinstance(check["sum"], list):
             checks.append({"kind": "sum", "columns": [str(c) for c in check["sum"]]})
-        elif isinstance(check, dict) and isinstance(check.get("ratio"), dict) and {"column", "numerator", "denominator"} <= set(check["ratio"]):
+        elif (
+            isinstance(check, dict)
+            and isinstance(check.get("ratio"), dict)
+            and {"column", "numerator", "denominator"} <= set(check["ratio"])
+        ):
             ratio = check["ratio"]
-            checks.append({"kind": "ratio", "column": str(ratio["column"]), "numerator": str(ratio["numerator"]), "denominator": str(ratio["denominator"]), "tolerance": float(ratio.get("tolerance", 1))})
+            checks.append(
+                {
+                    "kind": "ratio",
+                    "column": str(ratio["column"]),
+                    "numerator": str(ratio["numerator"]),
+                    "denominator": str(ratio["denominator"]),
+                    "tolerance": float(ratio.get("tolerance", 1)),
+                }
+            )
         else:
-            checker.error(spec, "checks", f"{where}.checks[{j}]: use {{sum: [列, …]}} or {{ratio: {{column: 率, numerator: 分子列, denominator: 分母列}}}}")
+            checker.error(
+                spec,
+                "checks",
+                f"{where}.checks[{j}]: use {{sum: [列, …]}} or {{ratio: {{column: 率, numerator: 分子列, denominator: 分母列}}}}",
+            )
     deadlines = spec.get("deadlines")
     if deadlines is not None and (not isinstance(deadlines, dict) or not {"task", "due"} <= set(deadlines)):
         checker.error(spec, "deadlines", f"{where}.deadlines: needs task and due columns (owner optional)")

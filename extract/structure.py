@@ -52,8 +52,36 @@ ATTACHMENT_LIST = re.compile(r"^[-•·\s]*附\s*件\s*[:：]\s*(?P<rest>.*)$")
 LIST_ITEM = re.compile(r"^(?P<n>\d{1,2})\s*[.．、]\s*(?P<title>.+)$")
 ITEM = re.compile(r"(?:^|(?<=[。；;]))\s*(?P<label>[一二三四五六七八九十]{1,2}是)(?P<rest>[^。；;]*)")
 ORG_SUFFIX = (
-    "局", "厅", "委", "委员会", "办公室", "办公厅", "办", "政府", "中心", "院", "会", "部", "部门", "署", "处", "所",
-    "集团", "公司", "管委会", "单位", "军区", "法院", "检察院", "组", "站", "馆", "队", "室", "府", "各单位",
+    "局",
+    "厅",
+    "委",
+    "委员会",
+    "办公室",
+    "办公厅",
+    "办",
+    "政府",
+    "中心",
+    "院",
+    "会",
+    "部",
+    "部门",
+    "署",
+    "处",
+    "所",
+    "集团",
+    "公司",
+    "管委会",
+    "单位",
+    "军区",
+    "法院",
+    "检察院",
+    "组",
+    "站",
+    "馆",
+    "队",
+    "室",
+    "府",
+    "各单位",
 )
 PERSON_TITLE = ("书记", "市长", "省长", "主任", "主席", "秘书长", "局长", "厅长", "部长", "区长", "县长", "同志")
 SENTENCE_END = ("。", "；", ";", "！", "？", "：", ":")
@@ -132,7 +160,7 @@ def starts_paragraph(prev: TextLine, line: TextLine, body_size: float) -> bool:
 
 def text_line_breaks(prev: TextLine, line: TextLine) -> bool:
     """Text input: every line is a paragraph unless a page break cut a sentence in two."""
-    if label_of(line.text) or len(prev.text) < 25 or prev.text.endswith(SENTENCE_END + ("”", "）", ")", "…")):
+    if label_of(line.text) or len(prev.text) < 25 or prev.text.endswith((*SENTENCE_END, "”", "）", ")", "…")):
         return True
     if line.text.endswith(("：", ":")) and len(line.text) <= 40:  # a salutation: 市委、市政府：
         return True
@@ -256,7 +284,9 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
         elif is_org(text) and meta.issuer is None and i > (max(title_parts) if title_parts else -1):
             meta.issuer = text
             used.add(i)
-        elif (m := re.match(r"^(?P<org>\S{2,30}?)\s+(?P<date>\d{4}年\d{1,2}月\d{1,2}日)$", text)) and is_org(m.group("org")):
+        elif (m := re.match(r"^(?P<org>\S{2,30}?)\s+(?P<date>\d{4}年\d{1,2}月\d{1,2}日)$", text)) and is_org(
+            m.group("org")
+        ):
             meta.issuer = meta.issuer or m.group("org")
             meta.date = meta.date or parse_date(m.group("date"))
             used.add(i)
@@ -269,11 +299,19 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
 
 def find_title(paras: list[Para], front: list[int], used: set[int], body_size: float) -> list[int]:
     """The run of large (or, for text input, leading) lines that is not a masthead, 文号 or date."""
-    candidates = [i for i in front if i not in used and not is_standalone_date(paras[i].text) and not DOC_NUMBER.search(paras[i].text)]
+    candidates = [
+        i
+        for i in front
+        if i not in used and not is_standalone_date(paras[i].text) and not DOC_NUMBER.search(paras[i].text)
+    ]
     if not candidates:
         return []
     if body_size and not paras[candidates[0]].first.from_text:
-        big = [i for i in candidates if paras[i].size >= body_size * TOTAL_BODY_SIZE_SHARE and not BYLINE.match(paras[i].text)]
+        big = [
+            i
+            for i in candidates
+            if paras[i].size >= body_size * TOTAL_BODY_SIZE_SHARE and not BYLINE.match(paras[i].text)
+        ]
         run: list[int] = []
         for i in big:
             if run and i != run[-1] + 1 and any(j not in used for j in range(run[-1] + 1, i)):
@@ -344,11 +382,8 @@ class SectionBuilder:
         return f"{parent}.{self.counters[parent]}" if parent else str(self.counters[parent])
 
     def add(self, rank: int, label: str, heading: str | None, text: str, para: Para) -> Section:
-        sibling: Section | None = None
         while self.stack and self.stack[-1][0] >= rank:
-            popped_rank, popped = self.stack.pop()
-            if popped_rank == rank:
-                sibling = popped
+            self.stack.pop()
         parent = self.stack[-1][1] if self.stack else None
         section = Section(
             section_id=self.child_id(parent.section_id if parent else ""),
@@ -378,10 +413,13 @@ class SectionBuilder:
         grouped: list[Section] = []
         group: Section | None = None
         position = 0
+        previous_label = ""
         for section in self.sections:
             if section.level == 1:
                 if group is None or ordinal(section.label or "") <= ordinal(previous_label):
-                    group = Section(str(len([g for g in grouped if g.label is None]) + 1), 1, None, None, "", section.page, None)
+                    group = Section(
+                        str(len([g for g in grouped if g.label is None]) + 1), 1, None, None, "", section.page, None
+                    )
                     grouped.append(group)
                     position = 0
                 previous_label = section.label or ""
@@ -430,21 +468,21 @@ def ordinal(label: str) -> int:
 
 def split_heading(para: Para, label: str) -> tuple[str | None, str]:
     """Heading and body of a numbered paragraph: a whole short line, a styled run-in lead, or a short first sentence."""
-    rest = para.text[len(label):].strip()
+    rest = para.text[len(label) :].strip()
     if len(rest) <= 40 and not re.search(r"[。；;]", rest.rstrip("。")) and len(para.lines) <= 2:
         return rest.rstrip("。：:") or None, ""
     lead = para.first.lead.strip()
     if lead:
         lead_text = re.sub(r"\s+", "", lead)
         body = re.sub(r"\s+", "", rest)
-        label_free = lead_text[len(label):] if lead_text.startswith(label) else lead_text
+        label_free = lead_text[len(label) :] if lead_text.startswith(label) else lead_text
         label_free = re.split(r"(?<=[。：:])", label_free, maxsplit=1)[0]
         if label_free and body.startswith(label_free) and len(label_free) <= 45:
             heading = label_free.rstrip("。：:.")
-            return heading or None, body[len(label_free):].lstrip("。：:")
+            return heading or None, body[len(label_free) :].lstrip("。：:")
     m = re.match(r"([^。：:]{1,30})([。：:])", rest)
     if m and (not re.search(r"[，,]", m.group(1)) or len(m.group(1)) <= 16):
-        return m.group(1), rest[m.end():]
+        return m.group(1), rest[m.end() :]
     return None, rest
 
 
@@ -487,12 +525,21 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
 
     for index, block in enumerate(blocks):
         if isinstance(block, PageTable):
-            if builder is not None and index > 0 and isinstance(blocks[index - 1], PageTable) and continues(builder, block):
+            if (
+                builder is not None
+                and index > 0
+                and isinstance(blocks[index - 1], PageTable)
+                and continues(builder, block)
+            ):
                 extend_table(builder, block)
                 continue
             close_table()
             builder = start_table(block)
-            title = caption or (attachment.title if attachment else None) or (last_section.heading if last_section else None)
+            title = (
+                caption
+                or (attachment.title if attachment else None)
+                or (last_section.heading if last_section else None)
+            )
             table_meta = (attachment.number if attachment else None, attachment.title if attachment else None, title)
             caption = None
             expect_title = False
@@ -570,7 +617,9 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             heading, body = split_heading(para, label)
             last_section = sections.add(rank, label, heading, body, para)
             last_section.items.extend(find_items(body, para.page))
-            paragraphs.append(make_paragraph(para, last_section.section_id, para.original, "heading" if not body else "body"))
+            paragraphs.append(
+                make_paragraph(para, last_section.section_id, para.original, "heading" if not body else "body")
+            )
             continue
         if last_section is not None and attachment is None:
             last_section.text = "\n".join(t for t in (last_section.text, text) if t)
@@ -622,4 +671,9 @@ def is_caption(para: Para, blocks: list[Para | PageTable], index: int) -> bool:
     """A short line right before a table, inside an attachment, names that table."""
     nxt = blocks[index + 1] if index + 1 < len(blocks) else None
     text = para.text
-    return isinstance(nxt, PageTable) and len(text) <= 50 and not re.search(r"[。；;]", text) and not text.endswith(("：", ":"))
+    return (
+        isinstance(nxt, PageTable)
+        and len(text) <= 50
+        and not re.search(r"[。；;]", text)
+        and not text.endswith(("：", ":"))
+    )

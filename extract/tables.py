@@ -38,7 +38,9 @@ def find_page_tables(page: RawPage) -> list[PageTable]:
     if len(page.edges) < 4:
         return []
     edges = [edge_dict(e) for e in page.edges]
-    edges = merge_edges(edges, snap_x_tolerance=SNAP, snap_y_tolerance=SNAP, join_x_tolerance=SNAP, join_y_tolerance=SNAP)
+    edges = merge_edges(
+        edges, snap_x_tolerance=SNAP, snap_y_tolerance=SNAP, join_x_tolerance=SNAP, join_y_tolerance=SNAP
+    )
     edges = [e for e in edges if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= SNAP]
     intersections = edges_to_intersections(edges, x_tolerance=SNAP, y_tolerance=SNAP)
     cells = intersections_to_cells(intersections)
@@ -96,7 +98,10 @@ def build_grid(cells: list[tuple[float, float, float, float]], page: int) -> Pag
                 if grid[r][c] is None:
                     grid[r][c] = cell
     rows = [
-        [cell if cell is not None else Cell("", page, (xs[c], ys[r], xs[c + 1], ys[r + 1])) for c, cell in enumerate(row)]
+        [
+            cell if cell is not None else Cell("", page, (xs[c], ys[r], xs[c + 1], ys[r + 1]))
+            for c, cell in enumerate(row)
+        ]
         for r, row in enumerate(grid)
     ]
     return PageTable(page=page, bbox=(xs[0], ys[0], xs[-1], ys[-1]), rows=rows, xs=xs, ys=ys)
@@ -175,7 +180,9 @@ def compact(text: str) -> str:
 
 def same_text(a: list[str], b: list[str]) -> bool:
     """Equal up to spacing and full/half-width forms (a repeated header may switch （ and ()."""
-    return [unicodedata.normalize("NFKC", compact(x)) for x in a] == [unicodedata.normalize("NFKC", compact(x)) for x in b]
+    return [unicodedata.normalize("NFKC", compact(x)) for x in a] == [
+        unicodedata.normalize("NFKC", compact(x)) for x in b
+    ]
 
 
 def is_total_row(values: list[str]) -> bool:
@@ -409,7 +416,9 @@ def fill_down_unruled(builder: TableBuilder) -> None:
                 row[c].merged_from = above.merged_from or (r - 1, c)
 
 
-def finish_table(builder: TableBuilder, table_id: str, attachment: int | None, attachment_title: str | None, title: str | None) -> Table:
+def finish_table(
+    builder: TableBuilder, table_id: str, attachment: int | None, attachment_title: str | None, title: str | None
+) -> Table:
     if not builder.ruled:
         fill_down_unruled(builder)
     for row in builder.rows:  # fill merged positions with their origin's (final) text

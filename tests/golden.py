@@ -33,6 +33,8 @@ def golden_outputs() -> dict[str, dict[str, str]]:
                 csv.writer(buffer, lineterminator="\n").writerows([header, *mine])
                 result[doc_id][f"{name}.csv"] = buffer.getvalue()
         for doc_id in result:
-            for table_file in sorted((out / "tables" / doc_id).glob("*.csv")) if (out / "tables" / doc_id).is_dir() else []:
+            for table_file in (
+                sorted((out / "tables" / doc_id).glob("*.csv")) if (out / "tables" / doc_id).is_dir() else []
+            ):
                 result[doc_id][f"tables/{table_file.name}"] = table_file.read_text(encoding="utf-8")
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 
@@ -51,7 +52,7 @@ def test_every_truth_cell_is_in_the_pdf(doc_id: str) -> None:
     pages = _page_tables(CORPUS / f"{doc_id}.pdf")
     cells = {cell for tables in pages for table in tables for row in table for cell in row}
     split_cells: set[str] = set()
-    for this_page, next_page in zip(pages, pages[1:]):
+    for this_page, next_page in itertools.pairwise(pages):
         if not this_page or not next_page or len(next_page[0]) < 2:
             continue
         last_row, first_row = this_page[-1][-1], next_page[0][1]  # next page: row 0 is the repeated header
@@ -86,7 +87,7 @@ def test_bulletin_has_rows_split_over_page_breaks() -> None:
     """The 07-20 bulletin's long attachments must really split rows at page breaks (the hard case)."""
     pages = _page_tables(CORPUS / "hangzhou-weekly-2018-07-20.pdf")
     splits = 0
-    for this_page, next_page in zip(pages, pages[1:]):
+    for this_page, next_page in itertools.pairwise(pages):
         if this_page and next_page and len(next_page[0]) > 1 and this_page[-1][0] == next_page[0][0]:
             first_body_row = next_page[0][1]
             splits += first_body_row[0] == "" and any(first_body_row)

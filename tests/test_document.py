@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from extract import extract_file
 from extract.model import Document
 
 
-@lru_cache(maxsize=None)
+@cache
 def extracted(path: str) -> Document:
     return extract_file(path)
 

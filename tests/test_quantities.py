@@ -81,7 +81,11 @@ def test_integers_round_trip(number: int, unit: str) -> None:
     assert q is not None and q.value == number and q.unit == unit and not q.approx
 
 
-@given(st.integers(min_value=1, max_value=10**8), st.integers(min_value=0, max_value=99), st.sampled_from([("万", 10**4), ("亿", 10**8)]))
+@given(
+    st.integers(min_value=1, max_value=10**8),
+    st.integers(min_value=0, max_value=99),
+    st.sampled_from([("万", 10**4), ("亿", 10**8)]),
+)
 def test_multipliers_fold_into_the_value(whole: int, cents: int, multiplier: tuple[str, int]) -> None:
     word, factor = multiplier
     q = parse_quantity(f"{whole}.{cents:02d}{word}条")

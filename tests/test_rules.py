@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from extract.rules import load_rules
 RULES = ROOT / "rules"
 
 
-@lru_cache(maxsize=None)
+@cache
 def run(doc_id: str) -> tuple[Document, Records]:
     doc = extract_file(CORPUS / f"{doc_id}.pdf")
     return doc, apply_rules(doc, load_rules(RULES))
@@ -27,7 +27,11 @@ def run(doc_id: str) -> tuple[Document, Records]:
 def test_bundled_rules_are_valid() -> None:
     rules = load_rules(RULES)
     assert rules.errors == []
-    assert {f.format for f in rules.formats} >= {"hangzhou-weekly-bulletin", "zhejiang-work-plan-notice", "annual-work-report"}
+    assert {f.format for f in rules.formats} >= {
+        "hangzhou-weekly-bulletin",
+        "zhejiang-work-plan-notice",
+        "annual-work-report",
+    }
 
 
 @pytest.mark.parametrize("doc_id", DOC_IDS)
@@ -38,8 +42,11 @@ def test_truth_facts_found_with_value_and_unit(doc_id: str) -> None:
     for fact in facts:
         label = canon(fact["label"])
         hits = [
-            m for m in records.metrics
-            if m.source == "text" and m.value == pytest.approx(fact["value"], rel=1e-9) and (m.unit or None) == fact["unit"]
+            m
+            for m in records.metrics
+            if m.source == "text"
+            and m.value == pytest.approx(fact["value"], rel=1e-9)
+            and (m.unit or None) == fact["unit"]
             and (label in canon(m.label) or canon(m.label) in label)
         ]
         if not hits:
@@ -116,8 +123,16 @@ def test_yaml_error_names_file_and_line(tmp_path: Path) -> None:
     ("body", "line", "message"),
     [
         ("format: x\nmatch: {title: 通报}\nmetricz: []\n", 3, "unknown key 'metricz'; did you mean 'metrics'?"),
-        ("format: x\nmatch: {title: 通报}\nmetrics:\n  - metric: no_such_metric\n    pattern: 共{quantity}\n", 4, "not in rules/metrics.yaml"),
-        ("format: x\nmatch: {title: 通报}\nmetrics:\n  - metric: storage_capacity\n    pattern: 容量{qty}\n", 5, "unknown placeholder {qty}"),
+        (
+            "format: x\nmatch: {title: 通报}\nmetrics:\n  - metric: no_such_metric\n    pattern: 共{quantity}\n",
+            4,
+            "not in rules/metrics.yaml",
+        ),
+        (
+            "format: x\nmatch: {title: 通报}\nmetrics:\n  - metric: storage_capacity\n    pattern: 容量{qty}\n",
+            5,
+            "unknown placeholder {qty}",
+        ),
         ("format: x\nmatch: {title: '通报('}\n", 2, "bad regular expression"),
         ("format: X Y\nmatch: {title: 通报}\n", 1, "format: needs an id"),
     ],

@@ -61,7 +61,7 @@ def compare_sections(doc: Document, truth: dict) -> list[str]:
     return problems
 
 
-def merged_spans(table) -> list[dict[str, int]]:  # noqa: ANN001 - extract.model.Table
+def merged_spans(table) -> list[dict[str, int]]:
     """Vertical merges as (col, first_row, last_row), from the cells' merged_from."""
     spans: dict[tuple[int, int], int] = {}
     for r, row in enumerate(table.rows):
@@ -69,7 +69,10 @@ def merged_spans(table) -> list[dict[str, int]]:  # noqa: ANN001 - extract.model
             if cell.merged_from is not None and cell.merged_from[1] == c and cell.merged_from[0] < r:
                 origin = cell.merged_from
                 spans[origin] = max(spans.get(origin, origin[0]), r)
-    return sorted(({"col": c, "first_row": r, "last_row": last} for (r, c), last in spans.items()), key=lambda s: (s["col"], s["first_row"]))
+    return sorted(
+        ({"col": c, "first_row": r, "last_row": last} for (r, c), last in spans.items()),
+        key=lambda s: (s["col"], s["first_row"]),
+    )
 
 
 def compare_tables(doc: Document, truth: dict) -> tuple[list[str], int, int]:
@@ -104,7 +107,11 @@ def compare_tables(doc: Document, truth: dict) -> tuple[list[str], int, int]:
     return problems, right, total
 
 
-def compare(doc: Document, truth: dict, meta_fields: tuple[str, ...] = ("title", "issuer", "doc_number", "date", "signer", "recipients")) -> dict[str, Any]:
+def compare(
+    doc: Document,
+    truth: dict,
+    meta_fields: tuple[str, ...] = ("title", "issuer", "doc_number", "date", "signer", "recipients"),
+) -> dict[str, Any]:
     table_problems, right, total = compare_tables(doc, truth)
     return {
         "meta": compare_meta(doc, truth, meta_fields),

@@ -1,0 +1,193 @@
+"""The command line through typer's runner: outputs, bad input, exit codes, rules check, inspect."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT
+from typer.testing import CliRunner
+
+from extract.cli import app
+
+runner = CliRunner()
+SMALL = CORPUS / "shaoxing-annual-2020.pdf"
+NOTICE = CORPUS / "zhejiang-notice-2018-30.pdf"
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture
+def bad_inputs(tmp_path: Path) -> dict[str, Path]:
+    """Every kind of bad file the batch must survive."""
+    files = {}
+    data = NOTICE.read_bytes()
+    files["truncated"] = tmp_path / "truncated.pdf"
+    files["truncated"].write_bytes(data[: len(data) // 40])
+    files["empty"] = tmp_path / "empty.pdf"
+    files["empty"].write_bytes(b"")
+    files["jpeg"] = tmp_path / "photo.pdf"
+    files["jpeg"].write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200)
+    import pikepdf
+
+    files["encrypted"] = tmp_path / "encrypted.pdf"
+    with pikepdf.open(SMALL) as pdf:
+        pdf.save(files["encrypted"], encryption=pikepdf.Encryption(user="secret", owner="owner"))
+    files["damaged_page"] = tmp_path / "damaged-page.pdf"
+    with pikepdf.open(SMALL) as pdf:
+        pdf.pages[1].Contents.write(b"BT /F1 12 Tf (unterminated ET q q q Q [[[ <<")
+        pdf.save(files["damaged_page"])
+    return files
+
+
+def test_run_writes_every_dataset(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("run", str(SMALL), str(NOTICE), "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    for name in ("documents", "sections", "tables", "metrics", "deadlines", "checks"):
+        assert (out / f"{name}.csv").is_file()
+    docs = read_csv(out / "documents.csv")
+    assert [d["doc_id"] for d in docs] == ["shaoxing-annual-2020", "zhejiang-notice-2018-30"]
+    assert docs[1]["doc_number"] == "浙政办发〔2018〕30号" and docs[1]["status"] == "ok"
+    assert (
+        (out / "tables" / "zhejiang-notice-2018-30" / "t01.csv")
+        .read_text(encoding="utf-8")
+        .startswith(",工作任务,责任单位,时间要求")
+    )
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["name"] for r in package["resources"]} == {
+        "documents",
+        "sections",
+        "tables",
+        "metrics",
+        "deadlines",
+        "checks",
+    }
+    assert (
+        json.loads((out / "json" / "shaoxing-annual-2020.json").read_text(encoding="utf-8"))["document"]["meta"][
+            "signer"
+        ]
+        == "何建"
+    )
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_two_runs_diff_clean_and_the_second_uses_the_cache(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("run", str(SMALL), "-o", str(out), "--jobs", "1").exit_code == 0
+    first = (out / "metrics.csv").read_bytes()
+    assert list((out / ".cache").glob("*.pickle"))
+    assert invoke("run", str(SMALL), "-o", str(out), "--jobs", "1").exit_code == 0
+    assert (out / "metrics.csv").read_bytes() == first
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_other_formats(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "out"
+    assert invoke("run", str(SMALL), "-o", str(out), "--format", fmt, "--jobs", "1").exit_code == 0
+    assert (out / f"metrics.{fmt}").is_file()
+
+
+def test_bad_input_fails_alone_with_one_line_each(tmp_path: Path, bad_inputs: dict[str, Path]) -> None:
+    out = tmp_path / "out"
+    paths = [str(p) for p in bad_inputs.values()] + [str(SMALL)]
+    result = runner.invoke(app, ["run", *paths, "-o", str(out), "--jobs", "2", "--quiet"])
+    assert result.exit_code == 1
+    stderr = result.stderr
+    assert "truncated.pdf: corrupt PDF" in stderr
+    assert "empty.pdf: empty file (0 bytes)" in stderr
+    assert "photo.pdf: not a PDF (content looks like a JPEG image)" in stderr
+    assert "encrypted.pdf: encrypted PDF: a password is needed" in stderr
+    docs = {d["doc_id"]: d for d in read_csv(out / "documents.csv")}
+    assert docs["shaoxing-annual-2020"]["status"] == "ok" and docs["shaoxing-annual-2020"]["title"]
+    for name in ("truncated", "empty", "photo", "encrypted"):
+        assert docs[name]["status"] == "failed" and docs[name]["error"]
+    # the damaged page spoils one page only; the rest of the document still comes out
+    assert docs["damaged-page"]["status"] == "ok"
+    good = [m for m in read_csv(out / "metrics.csv") if m["doc_id"] == "shaoxing-annual-2020"]
+    assert len(good) > 30  # the good document's outputs are complete
+
+
+def test_image_only_pdf_says_ocr(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = tmp_path / "scan.pdf"
+    Image.new("RGB", (400, 560), "white").save(image, "PDF")
+    result = runner.invoke(app, ["inspect", str(image)])
+    assert "no_text" in result.output and "OCR" in result.output
+
+
+def test_broken_rule_files_are_reported_and_the_rest_used(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "broken.yaml").write_text("format: broken\nmatch:\n  title: [oops\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(NOTICE), "-o", str(out), "--rules", str(rules), "--jobs", "1", "--quiet"])
+    assert result.exit_code == 1
+    assert "broken.yaml:3: YAML syntax error" in result.stderr
+    assert len(read_csv(out / "deadlines.csv")) == 85  # the good rule files still applied
+
+
+def test_catastrophic_rule_fails_the_document_not_the_batch(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "slow.yaml").write_text(
+        "format: slow\nmatch: {title: 工作要点}\nmetrics:\n  - metric: storage_capacity\n    pattern: (?:\\S+\\S+\\S+)+\\d{20}{quantity}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["run", str(NOTICE), str(SMALL), "-o", str(out), "--rules", str(rules), "--jobs", "1", "--quiet", "--no-cache"],
+    )
+    assert result.exit_code == 1
+    assert "slow.yaml:4" in result.stderr and "timed out" in result.stderr
+    docs = {d["doc_id"]: d for d in read_csv(out / "documents.csv")}
+    assert docs["shaoxing-annual-2020"]["status"] == "ok"
+    assert docs["zhejiang-notice-2018-30"]["status"] == "failed"
+
+
+def test_rules_check() -> None:
+    result = runner.invoke(app, ["rules", "check", "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 0 and "0 problems" in result.output
+
+
+def test_rules_check_fails_on_a_bad_file(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "bad.yaml").write_text("format: bad\nmatch: {titel: 通报}\n", encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert "bad.yaml:2: match: unknown key 'titel'; did you mean 'title'?" in result.stderr
+
+
+def test_rules_show_and_inspect(tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["rules", "show", str(ROOT / "rules" / "zhejiang-work-plan-notice.yaml"), str(NOTICE)])
+    assert shown.exit_code == 0 and "matches" in shown.output and "2018-10-31" in shown.output
+    png = tmp_path / "page.png"
+    inspected = runner.invoke(app, ["inspect", str(NOTICE), "--page", "2", "--png", str(png)])
+    assert inspected.exit_code == 0, inspected.output
+    assert "浙政办发〔2018〕30号" in inspected.output and png.stat().st_size > 10_000
+
+
+def test_usage_errors_exit_2() -> None:
+    assert runner.invoke(app, ["run", str(SMALL), "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["run"]).exit_code == 2
+
+
+def test_main_inserts_the_run_command(tmp_path: Path) -> None:
+    from extract.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(SMALL), "-o", str(tmp_path / "o"), "--jobs", "1", "--quiet"])
+    assert exit_info.value.code == 0 and (tmp_path / "o" / "documents.csv").is_file()
