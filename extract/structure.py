@@ -272,7 +272,7 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
             used.add(i)
     title_parts = find_title(paras, front, used, body_size)
     if title_parts:
-        meta.title = join_fragments([paras[i].text for i in title_parts])
+        meta.title = title_text([paras[i] for i in title_parts])
         used.update(title_parts)
     for i in front:
         if i in used:
@@ -294,7 +294,26 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
         meta.recipients["主送"] = split_names(paras[end].text.rstrip("：:"))
         used.add(end)
     read_tail(paras, meta, used)
+    if meta.issuer is None and meta.title and (m := TITLE_ISSUER.match(meta.title)):
+        meta.issuer = m.group("issuer")  # 淮安市人民政府2024年…年度报告: the body named in the title
     return meta, used
+
+
+TITLE_ISSUER = re.compile(
+    r"^(?P<issuer>[\u4e00-\u9fff]{2,24}?(?:人民政府|政府|办公厅|办公室|委员会|管理局|局|厅|院|中心))(?=\d{2,4}\s*年|关于)"
+)
+TITLE_STOP = re.compile(r"[：:]|^目\s*录$")
+
+
+def title_text(parts: list[Para]) -> str:
+    """The title lines, up to a line that is a label (预算单位：…) or a table of contents (目录)."""
+    lines: list[str] = []
+    for para in parts:
+        for line in para.lines:
+            if TITLE_STOP.search(line.text):
+                return join_fragments(lines)
+            lines.append(line.text)
+    return join_fragments(lines)
 
 
 def find_title(paras: list[Para], front: list[int], used: set[int], body_size: float) -> list[int]:
