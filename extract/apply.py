@@ -92,8 +92,9 @@ def format_matches(fmt: FormatRules, doc: Document) -> bool:
 
 
 def table_matches(rule: TableRule, table: Table) -> bool:
-    names = [table.title or "", table.attachment_title or ""]
-    return any(name and search(rule.title, name) for name in names)
+    """By the table's own title (its caption), else its attachment's title."""
+    name = table.title or table.attachment_title or ""
+    return bool(name and search(rule.title, name))
 
 
 # --------------------------------------------------------------------------- prose metrics

@@ -138,6 +138,7 @@ class Checker:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.short = f"{path.parent.name}/{path.name}"  # rules/x.yaml: the same in every checkout, for outputs
         self.problems: list[str] = []
 
     def error(self, node: Any, key: str | None, message: str) -> None:
@@ -383,7 +384,7 @@ def parse_metric_rule(spec: dict, i: int, checker: Checker, vocabulary: dict[str
     return MetricRule(
         spec["metric"],
         compiled,
-        f"{checker.path}:{line}",
+        f"{checker.short}:{line}",
         section,
         spec.get("entity"),
         spec.get("label"),
@@ -446,7 +447,9 @@ def parse_table_rule(spec: dict, i: int, checker: Checker, vocabulary: dict[str,
     if title is None or checker.problems:
         return None
     clean_deadlines = {k: str(v) for k, v in deadlines.items() if not str(k).startswith("__")} if deadlines else None
-    return TableRule(title, mapped, f"{checker.path}:{spec.get('__line__', 0)}", entity, total, checks, clean_deadlines)
+    return TableRule(
+        title, mapped, f"{checker.short}:{spec.get('__line__', 0)}", entity, total, checks, clean_deadlines
+    )
 
 
 def search(pattern: Any, text: str) -> Any:
