@@ -16,7 +16,7 @@ import re
 from collections import Counter
 
 from .model import BBox, Char, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
-from .tables import chars_to_text, find_page_tables, line_text, table_from_text_rows
+from .tables import aligned_tables, chars_to_text, find_page_tables, line_text, table_from_text_rows
 
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–－_~·•]*(第\s*)?[\d０-９]{1,4}(\s*页)?(\s*[/／]\s*[\d]{1,4}|\s*共\s*\d+\s*页)?[\s\-—–－_~·•]*$"
@@ -77,9 +77,10 @@ def lay_out_page(page: RawPage, tables: list[PageTable], rows: list[list[Char]],
     lines = split_rows(rows, page.number, gutter)
     kept, dropped = split_page_furniture(lines, page)
     out.dropped = dropped
+    unruled, kept = aligned_tables(kept)
     ordered = reading_order(kept, gutter)
     annotate(ordered)
-    out.items = merge_in_order(ordered, tables)
+    out.items = merge_in_order(ordered, tables + unruled)
     return out
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
-from .model import BBox, Cell, Char, Edge, PageTable, RawPage, Table, TableCell
+from .model import BBox, Cell, Char, Edge, PageTable, RawPage, Table, TableCell, TextLine
 from .normalize import join_fragments
 
 SNAP = 3.0  # points: edges this close are one line (pdfplumber's default tolerance)
@@ -446,3 +446,63 @@ def cell_bbox(cells: list[TableCell]) -> BBox | None:
     if not boxes:
         return None
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+# --------------------------------------------------------------------------- unruled tables
+def aligned_tables(lines: list[TextLine]) -> tuple[list[PageTable], list[TextLine]]:
+    """Whitespace-aligned tables: three or more consecutive rows, each cut by wide gaps into the
+    same three or more columns. Returns the tables and the lines that are not part of them."""
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
+        if rows and abs(rows[-1][0].bbox[1] - line.bbox[1]) < 2 and line.split_row and rows[-1][0].split_row:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    tables: list[PageTable] = []
+    used: set[int] = set()
+    run: list[list[TextLine]] = []
+    for row in [*rows, []]:
+        if len(row) >= 3 and (not run or same_columns(run, row)):
+            run.append(row)
+            continue
+        if len(run) >= 3:
+            tables.append(run_to_table(run))
+            used.update(id(piece) for r in run for piece in r)
+        run = [row] if len(row) >= 3 else []
+    return tables, [ln for ln in lines if id(ln) not in used]
+
+
+def same_columns(run: list[list[TextLine]], row: list[TextLine]) -> bool:
+    """The row's pieces fall into the run's columns: as many, each overlapping its column."""
+    widest = max(run, key=len)
+    if abs(len(row) - len(widest)) > 1 or row[0].page != run[0][0].page:
+        return False
+    size = max(piece.size for piece in row) or 10
+    anchors = [(p.bbox[0], p.bbox[2]) for p in widest]
+    hits = sum(any(a - size <= piece.bbox[2] and piece.bbox[0] <= b + size for a, b in anchors) for piece in row)
+    return hits == len(row) and row[0].bbox[1] - run[-1][0].bbox[3] < 3 * size
+
+
+def run_to_table(run: list[list[TextLine]]) -> PageTable:
+    centers = sorted((p.bbox[0] + p.bbox[2]) / 2 for row in run for p in row)
+    size = max(p.size for row in run for p in row) or 10
+    columns: list[list[float]] = []
+    for center in centers:
+        if columns and center - columns[-1][-1] < 1.5 * size:
+            columns[-1].append(center)
+        else:
+            columns.append([center])
+    middles = [sum(c) / len(c) for c in columns]
+    page = run[0][0].page
+    grid = []
+    for row in run:
+        cells = [Cell("", page, None) for _ in middles]
+        for piece in row:
+            center = (piece.bbox[0] + piece.bbox[2]) / 2
+            c = min(range(len(middles)), key=lambda i: abs(middles[i] - center))
+            cells[c].text = join_fragments([cells[c].text, piece.text])
+            cells[c].bbox = piece.bbox
+        grid.append(cells)
+    boxes = [p.bbox for row in run for p in row]
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return PageTable(page=page, bbox=bbox, rows=grid, ruled=False)

@@ -145,3 +145,58 @@ def test_realworld_disclosure_report_sections_and_tables() -> None:
 def test_paths_are_strings_and_ids_are_stems(tmp_path: Path) -> None:
     doc = extracted(str(CORPUS / "shaoxing-annual-2020.pdf"))
     assert doc.doc_id == "shaoxing-annual-2020" and doc.path.endswith(".pdf") and len(doc.sha256) == 64
+
+
+def text_pdf(path: Path, rows: list[tuple[float, float, str]]) -> Path:
+    """A one-page PDF with Helvetica text at the given (x, y-from-top, text) spots."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    )
+    ops = "".join(f"BT /F1 11 Tf {x:.1f} {842 - y:.1f} Td ({text}) Tj ET\n" for x, y, text in rows)
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 595, 842],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+        Contents=pdf.make_stream(ops.encode()),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+    return path
+
+
+def test_whitespace_aligned_table_without_ruling_lines(tmp_path: Path) -> None:
+    spots = [(72, 100, "Quarterly figures reported by the districts are listed below for reference.")]
+    for i, (region, cases, rate) in enumerate(
+        [("Region", "Cases", "Rate"), ("North", "1,204", "84.05%"), ("South", "96", "7.5%"), ("East", "15", "100%")]
+    ):
+        y = 140 + 16 * i
+        spots += [(72, y, region), (260, y, cases), (420, y, rate)]
+    doc = extract_file(text_pdf(tmp_path / "aligned.pdf", spots))
+    assert len(doc.tables) == 1
+    table = doc.tables[0]
+    assert table.header == ["Region", "Cases", "Rate"]
+    assert table.values() == [["North", "1,204", "84.05%"], ["South", "96", "7.5%"], ["East", "15", "100%"]]
+    assert [p.text for p in doc.paragraphs] == [
+        "Quarterly figures reported by the districts are listed below for reference."
+    ]
+
+
+@pytest.mark.parametrize(("stroke", "tables"), [("0 0 0 RG", 1), ("1 1 1 RG", 0)])
+def test_white_rules_are_not_ruling_lines(tmp_path: Path, stroke: str, tables: int) -> None:
+    import pikepdf
+
+    path = text_pdf(tmp_path / "grid.pdf", [])
+    grid = [stroke, "0.8 w"]
+    for r in range(4):  # a 3 x 3 grid from (70, 100) down to (370, 190), y measured from the top
+        grid.append(f"70 {842 - 100 - 30 * r} m 370 {842 - 100 - 30 * r} l S")
+    for c in range(4):
+        grid.append(f"{70 + 100 * c} {842 - 100} m {70 + 100 * c} {842 - 190} l S")
+    # text in the first column only, so the words alone do not line up into a table
+    text = "".join(f"BT /F1 11 Tf 80 {842 - 118 - 30 * r} Td (Row {r}) Tj ET\n" for r in range(3))
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].Contents = pdf.make_stream(("\n".join(grid) + "\n" + text).encode())
+        pdf.save(path)
+    assert len(extract_file(path).tables) == tables
