@@ -345,16 +345,7 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
     for name, metric in rule.columns.items():
         col = column_index(table, name)
         if col is None:
-            ctx.records.checks.append(
-                Check(
-                    ctx.doc.doc_id,
-                    table.table_id,
-                    "rule_error",
-                    None,
-                    None,
-                    f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})",
-                )
-            )
+            rule_error(ctx, table, f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})")
             continue
         table_column_records(ctx, table, col, entity_col, metric, rule_name)
     for check in rule.checks:
@@ -531,24 +522,15 @@ def table_deadlines(ctx: Context, table: Table, columns: dict[str, str], rule_na
     due_col = column_index(table, columns["due"])
     owner_col = column_index(table, columns["owner"]) if "owner" in columns else None
     if task_col is None or due_col is None:
-        ctx.records.checks.append(
-            Check(
-                ctx.doc.doc_id,
-                table.table_id,
-                "rule_error",
-                None,
-                None,
-                f"{rule_name}: deadline columns {columns} not in table ({'/'.join(table.header)})",
-            )
-        )
+        rule_error(ctx, table, f"{rule_name}: deadline columns {columns} not in table ({'/'.join(table.header)})")
         return
-    base = ctx.base or dt.date.today()
     for row in table.rows:
         cell = row[due_col]
         owner_cell = row[owner_col].text if owner_col is not None else ""
         for owner, qualifier, deadline_text in split_due_cell(cell.text):
             m = DEADLINE.search(deadline_text)
-            deadline = deadline_from_match(m, base) if m else None
+            base = ctx.base or explicit_year(m)
+            deadline = deadline_from_match(m, base) if m and base else None
             task = row[task_col].text + (f"（{qualifier}）" if qualifier else "")
             ctx.records.deadlines.append(
                 DeadlineRecord(
@@ -564,6 +546,17 @@ def table_deadlines(ctx: Context, table: Table, columns: dict[str, str], rule_na
                     f"table:{table.table_id}",
                 )
             )
+
+
+def rule_error(ctx: Context, table: Table, message: str) -> None:
+    """A table rule that does not fit the table it matched: recorded as a check, not raised."""
+    ctx.records.checks.append(Check(ctx.doc.doc_id, table.table_id, "rule_error", None, None, message))
+
+
+def explicit_year(m: re.Match[str] | None) -> dt.date | None:
+    """Without a document date only a deadline that states its year can be dated."""
+    year = re.match(r"\d{4}", m.group(0)) if m else None
+    return dt.date(int(year.group(0)), 1, 1) if year else None
 
 
 def split_due_cell(text: str) -> list[tuple[str, str, str]]:
