@@ -25,6 +25,7 @@ from .rules import load_rules
 EXAMPLES = """
 Examples:
 
+\b
   extract corpus/*.pdf                     # datasets in output/
   extract reports/*.pdf -o data --format parquet --jobs 4
   extract notice.txt                       # text already extracted from a PDF
@@ -72,9 +73,9 @@ def root(
     """Turn Chinese government PDFs and notices into tidy datasets."""
 
 
-@app.command("run", help="Extract datasets from FILES (PDF or .txt) into the output folder." + EXAMPLES)
+@app.command("run", help="Extract datasets from FILES (PDF or .txt) into the output folder.\n" + EXAMPLES)
 def run(
-    files: Annotated[list[Path], typer.Argument(help="PDF or .txt files.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="PDF or .txt files.", show_default=False, metavar="FILES...")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("output"),
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Format of the datasets.")] = OutputFormat.csv,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Parallel workers (0: all cores).")] = 0,
