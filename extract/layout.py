@@ -221,12 +221,17 @@ def drop_running_lines(pages: list[LaidOutPage]) -> None:
                 and counts[key(item)] >= threshold
                 and not ATTACHMENT_LINE.match(item.text)  # 附件1, 附件2… start pages at the same place
             )
-            numbered = repeated and bool(re.search(r"\d", item.text))  # page numbers go on the first page too
-            if repeated and (index > 0 or numbered):
+            if repeated and not (index == 0 and is_running_title(item, page)):  # type: ignore[arg-type]
                 page.dropped.append(item)  # type: ignore[arg-type]
             else:
                 keep.append(item)
         page.items = keep
+
+
+def is_running_title(line: TextLine, page: LaidOutPage) -> bool:
+    """A running title at the top of page 1 is the document's title there: keep it once.
+    Footers and numbered lines (page numbers, dates with them) go everywhere."""
+    return not re.search(r"\d", line.text) and line.bbox[3] < page.height * 0.25
 
 
 def in_margin(line: TextLine, page: LaidOutPage) -> bool:

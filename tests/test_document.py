@@ -200,3 +200,17 @@ def test_white_rules_are_not_ruling_lines(tmp_path: Path, stroke: str, tables: i
         pdf.pages[0].Contents = pdf.make_stream(("\n".join(grid) + "\n" + text).encode())
         pdf.save(path)
     assert len(extract_file(path).tables) == tables
+
+
+@needs_realworld()
+@pytest.mark.parametrize(
+    ("name", "pages"),
+    [
+        ("tw-fia-income-stats-103-yunlin.pdf", 13),
+        ("tw-taitung-council-suggestions-2015h2.pdf", 21),
+        ("tw-changhua-council-suggestions-2017.pdf", 8),
+    ],
+)
+def test_realworld_landscape_registers_stitch_into_one_table(name: str, pages: int) -> None:
+    doc = extracted(str(REALWORLD / name))
+    assert len(doc.tables) == 1 and doc.tables[0].pages == list(range(1, pages + 1))
