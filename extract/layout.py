@@ -16,7 +16,7 @@ import re
 from collections import Counter
 
 from .model import BBox, Char, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
-from .tables import aligned_tables, chars_to_text, find_page_tables, line_text, table_from_text_rows
+from .tables import aligned_tables, find_page_tables, line_text, table_from_text_rows
 
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–－_~·•]*(第\s*)?[\d０-９]{1,4}(\s*页)?(\s*[/／]\s*[\d]{1,4}|\s*共\s*\d+\s*页)?[\s\-—–－_~·•]*$"
@@ -331,6 +331,3 @@ def lay_out_text(page: RawPage) -> LaidOutPage:
         out.items.append(line)
     flush_rows()
     return out
-
-
-__all__ = ["chars_to_text", "lay_out"]

@@ -186,9 +186,6 @@ def to_edge(obj: dict) -> Edge | None:
 
 
 # --------------------------------------------------------------------------- text
-PAGE_BREAK_BLANKS = 1  # a blank line inside a tab table marks the page break it came from
-
-
 def read_text(path: Path, data: bytes, sha: str) -> RawDocument:
     for encoding in ("utf-8-sig", "gb18030", "big5"):
         try:

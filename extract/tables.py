@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
-from .model import BBox, Cell, Char, Edge, PageTable, RawPage, Table, TableCell, TextLine
+from .model import Cell, Char, Edge, PageTable, RawPage, Table, TableCell, TextLine
 from .normalize import join_fragments
 
 SNAP = 3.0  # points: edges this close are one line (pdfplumber's default tolerance)
@@ -439,13 +439,6 @@ def finish_table(
         notes=builder.notes,
         repairs=builder.repairs,
     )
-
-
-def cell_bbox(cells: list[TableCell]) -> BBox | None:
-    boxes = [c.bbox for c in cells if c.bbox]
-    if not boxes:
-        return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 # --------------------------------------------------------------------------- unruled tables
