@@ -129,8 +129,27 @@ def read_page(page) -> RawPage:
         images=images,
         rotation=int(page.rotation or 0) % 360,
     )
+    if raw.rotation in (90, 270) and chars and sum(not c.upright for c in chars) > len(chars) / 2:
+        unrotate(raw)
     raw.quality, raw.quality_detail = judge_page_text("".join(c.text for c in chars), bool(images), len(edges))
     return raw
+
+
+def unrotate(page: RawPage) -> None:
+    """A page shown turned by /Rotate: put its text back upright, so lines run left to right."""
+    width, height = page.width, page.height
+
+    def box(x0: float, top: float, x1: float, bottom: float) -> BBox:
+        if page.rotation == 90:
+            return top, width - x1, bottom, width - x0
+        return height - bottom, x0, height - top, x1
+
+    for ch in page.chars:
+        ch.x0, ch.top, ch.x1, ch.bottom = box(ch.x0, ch.top, ch.x1, ch.bottom)
+        ch.upright = True
+    page.edges = [Edge("v" if e.orientation == "h" else "h", *box(e.x0, e.top, e.x1, e.bottom)) for e in page.edges]
+    page.images = [box(*b) for b in page.images]
+    page.width, page.height = height, width
 
 
 def to_char(c: dict) -> Char:

@@ -214,3 +214,23 @@ def test_white_rules_are_not_ruling_lines(tmp_path: Path, stroke: str, tables: i
 def test_realworld_landscape_registers_stitch_into_one_table(name: str, pages: int) -> None:
     doc = extracted(str(REALWORLD / name))
     assert len(doc.tables) == 1 and doc.tables[0].pages == list(range(1, pages + 1))
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_page_turned_by_rotate_is_read_upright(tmp_path: Path, rotation: int) -> None:
+    import pikepdf
+
+    turned = tmp_path / "turned.pdf"
+    with pikepdf.open(CORPUS / "shaoxing-annual-2020.pdf") as pdf:
+        for page in pdf.pages:
+            page.Rotate = rotation
+        pdf.save(turned)
+    doc = extract_file(turned)
+    truth = load_truth("shaoxing-annual-2020")
+    assert (doc.meta.title, doc.meta.doc_number, doc.meta.signer, doc.meta.date) == (
+        truth["meta"]["title"],
+        truth["meta"]["doc_number"],
+        truth["meta"]["signer"],
+        truth["meta"]["date"],
+    )
+    assert [s.label for s in doc.sections] == [s["label"] for s in truth["sections"]]
