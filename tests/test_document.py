@@ -234,3 +234,9 @@ def test_page_turned_by_rotate_is_read_upright(tmp_path: Path, rotation: int) ->
         truth["meta"]["date"],
     )
     assert [s.label for s in doc.sections] == [s["label"] for s in truth["sections"]]
+
+
+def test_fake_bold_doubled_characters_are_read_once(tmp_path: Path) -> None:
+    line = "Bold heading drawn twice"
+    doc = extract_file(text_pdf(tmp_path / "bold.pdf", [(72, 100, line), (72.3, 100, line), (72, 140, "Body text.")]))
+    assert [p.text for p in doc.paragraphs] == [line, "Body text."]
