@@ -70,7 +70,8 @@ def process_file(path: str, doc_id: str, rules_dir: str, cache_dir: str | None) 
         records = apply_rules(document, rules)
         for record in records.metrics + records.deadlines + records.checks:
             record.doc_id = doc_id
-        result = DocResult(doc_id, path, sha, "ok", "", document, records)
+        status, error = document_status(document)
+        result = DocResult(doc_id, path, sha, status, error, document, records)
         if records.errors:
             result.status, result.error = "failed", records.errors[0]
     except ReadError as exc:
@@ -84,6 +85,26 @@ def process_file(path: str, doc_id: str, rules_dir: str, cache_dir: str | None) 
             pickle.dump(result, handle)
         os.replace(tmp, cache_file)
     return result
+
+
+def document_status(document: Document) -> tuple[str, str]:
+    """A document with no readable page failed (and says why); one with some bad pages is ok with a warning."""
+    if document.kind != "pdf" or not document.problems:
+        return "ok", ""
+    unreadable = [p for p in document.problems if p.quality in ("no_text", "garbled")]
+    blank = [p for p in document.problems if p.quality == "blank"]
+    if len(unreadable) + len(blank) >= document.pages and unreadable:
+        kinds = {p.quality for p in unreadable}
+        if kinds == {"no_text"}:
+            return (
+                "failed",
+                f"image-only PDF: no text layer on any of its {document.pages} pages; run OCR first (e.g. ocrmypdf) and extract the result",
+            )
+        return "failed", f"text layer unusable on all {document.pages} pages ({unreadable[0].detail})"
+    if unreadable:
+        pages = ", ".join(str(p.page) for p in unreadable[:10])
+        return "ok", f"{len(unreadable)} of {document.pages} pages unreadable (pages {pages}): {unreadable[0].detail}"
+    return "ok", ""
 
 
 def document_ids(paths: list[Path]) -> list[str]:

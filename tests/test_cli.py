@@ -118,13 +118,19 @@ def test_bad_input_fails_alone_with_one_line_each(tmp_path: Path, bad_inputs: di
     assert len(good) > 30  # the good document's outputs are complete
 
 
-def test_image_only_pdf_says_ocr(tmp_path: Path) -> None:
+def test_image_only_pdf_fails_and_says_ocr(tmp_path: Path) -> None:
     from PIL import Image
 
     image = tmp_path / "scan.pdf"
     Image.new("RGB", (400, 560), "white").save(image, "PDF")
     result = runner.invoke(app, ["inspect", str(image)])
     assert "no_text" in result.output and "OCR" in result.output
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(image), str(SMALL), "-o", str(out), "--jobs", "1", "--quiet"])
+    assert result.exit_code == 1
+    assert "scan.pdf: image-only PDF: no text layer on any of its 1 pages; run OCR first" in result.stderr
+    docs = {d["doc_id"]: d for d in read_csv(out / "documents.csv")}
+    assert docs["scan"]["status"] == "failed" and docs["shaoxing-annual-2020"]["status"] == "ok"
 
 
 def test_broken_rule_files_are_reported_and_the_rest_used(tmp_path: Path) -> None:
