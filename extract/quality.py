@@ -25,8 +25,19 @@ MAX_RUN = 12  # a glyph repeated this often in a row is a decoding artefact, not
 REPEATED_GLYPH = re.compile(r"([\u3400-\u9fff])\1{" + str(MAX_RUN - 1) + ",}")
 
 
+COMMON_FILE = Path(__file__).with_name("common_hanzi.txt")
+
+
 @lru_cache(maxsize=1)
 def common_hanzi() -> frozenset[str]:
+    """The common characters, from the shipped list (rebuild it with: python -m extract.quality)."""
+    if COMMON_FILE.exists():
+        return frozenset(COMMON_FILE.read_text(encoding="utf-8").split("\n", 1)[1].strip())
+    return frozenset(rank_common_hanzi())
+
+
+def rank_common_hanzi() -> str:
+    """The COMMON_TOP most frequent hanzi in jieba's dictionary, weighted by word frequency."""
     import jieba
 
     counts: Counter[str] = Counter()
@@ -36,7 +47,7 @@ def common_hanzi() -> frozenset[str]:
             word, freq = line.split(" ", 2)[:2]
             for ch in word:
                 counts[ch] += int(freq)
-    return frozenset(ch for ch, _ in counts.most_common(COMMON_TOP) if HANZI.match(ch))
+    return "".join(ch for ch, _ in counts.most_common(COMMON_TOP) if HANZI.match(ch))
 
 
 def judge_page_text(text: str, has_images: bool, n_edges: int) -> tuple[Quality, str]:
@@ -64,3 +75,13 @@ def judge_page_text(text: str, has_images: bool, n_edges: int) -> tuple[Quality,
             f"text layer decodes to unlikely characters ({share:.0%} common): wrong character map, needs OCR",
         )
     return "ok", ""
+
+
+if __name__ == "__main__":
+    COMMON_FILE.write_text(
+        f"# {COMMON_TOP} most frequent hanzi in jieba's dict.txt (python -m extract.quality)\n"
+        + rank_common_hanzi()
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {COMMON_FILE}")
