@@ -6,7 +6,6 @@ Exit codes: 0 when every document went well, 1 when some failed (or a rule file 
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -311,7 +310,6 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in COMMANDS and not (args[0].startswith("-") and args[0] in ("--help", "-h", "--version")):
         args.insert(0, "run")
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     app(args=args, prog_name="extract")
 
 

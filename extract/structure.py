@@ -601,17 +601,12 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             elif rest:
                 listed[None] = rest
             continue
-        if listed and attachment is None and not in_list and text.rstrip("：:") in listed.values():
-            number = next(k for k, v in listed.items() if v == text.rstrip("：:"))
-            attachment = Attachment(number=number, title=text.rstrip("：:"), page=para.page)
-            attachments.append(attachment)  # text input: the attachment starts at its listed title
-            sections.close()
-            last_section = None
-            continue
-        if in_list and text.rstrip("：:") in listed.values():
+        listed_title = text.rstrip("：:")
+        if listed and (in_list or attachment is None) and listed_title in listed.values():
+            # text input has no 附件N heading: the attachment starts at its listed title
             in_list = False
-            number = next(k for k, v in listed.items() if v == text.rstrip("：:"))
-            attachment = Attachment(number=number, title=text.rstrip("：:"), page=para.page)
+            number = next(k for k, v in listed.items() if v == listed_title)
+            attachment = Attachment(number=number, title=listed_title, page=para.page)
             attachments.append(attachment)
             sections.close()
             last_section = None
