@@ -108,29 +108,6 @@ AS_OF = re.compile(
 )
 
 
-def _jionlp():
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        import jionlp
-
-    return jionlp
-
-
-def resolve_span_end(text: str, base: dt.date) -> str | None:
-    """The last day of a fuzzy span (2018年10月底前, 12月底前, 7月23日前, 上半年), via jionlp."""
-    jio = _jionlp()
-    try:
-        parsed = jio.parse_time(text, time_base={"year": base.year, "month": base.month, "day": base.day})
-    except Exception:  # jionlp raises ValueError and others for what it cannot read
-        return None
-    times = parsed.get("time") if isinstance(parsed, dict) else None
-    if not times:
-        return None
-    return str(times[-1])[:10]
-
-
 def parse_deadline(text: str, base: dt.date) -> Deadline | None:
     """One deadline as written in a notice or a table cell; the year comes from the document date."""
     m = DEADLINE.search(text)
@@ -146,12 +123,12 @@ def deadline_from_match(m: re.Match[str], base: dt.date) -> Deadline | None:
     if m.group("ongoing"):
         return Deadline(raw, None, "ongoing", m.start(), m.end())
     if m.group("half"):
-        return Deadline(raw, resolve_span_end(raw, base), "period", m.start(), m.end())
-    computed = computed_due(m, base)
-    if computed is None:
+        year = int(m.group("year3")) if m.group("year3") else base.year
+        end = dt.date(year, 6, 30) if "上" in m.group("half") else dt.date(year, 12, 31)
+        return Deadline(raw, end.isoformat(), "period", m.start(), m.end())
+    due = computed_due(m, base)
+    if due is None:
         return None
-    # jionlp reads the fuzzy span ("底前" = by the month's end); our own arithmetic is the fallback
-    due = resolve_span_end(raw, base) or computed
     return Deadline(raw, due, "by", m.start(), m.end())
 
 

@@ -3,7 +3,7 @@
 390.31亿条 → 39031000000 条; 1240 万 → 12400000; 84.05% → 84.05 %; 3个百分点 → 3 个百分点;
 76.3亿元 → 7630000000 元; 52万余人 → 520000 人 (approx); 两千三百家 → 2300 家; 10-20万人 → a range.
 Qualifiers 近/约/超过/逾/余/多/以上/左右 set ``approx``. Chinese numerals are read with cn2an;
-money amounts are cross-checked with jionlp's money parser (see README: who does what).
+Money units (元, 万元, 亿元) are folded in by the same grammar as counts.
 """
 
 from __future__ import annotations
