@@ -13,14 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from typing import TypeVar
 
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
 from .quantities import Quantity, find_quantities, header_unit, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
+from .settings import LIMITS
+
+T = TypeVar("T")
 
 CLAUSE_BREAK = re.compile(r"[，。；：、（）()“”《》,;:！？\s]")
 SENTENCE_BREAK = re.compile(r"[。；;！？]")
@@ -37,9 +41,9 @@ class Context:
 
 def apply_rules(doc: Document, rules: RuleSet) -> Records:
     records = Records()
-    formats = [f for f in rules.formats if format_matches(f, doc)]
-    records.formats = [f.format for f in formats]
     ctx = Context(doc, rules, base_date(doc), records)
+    formats = [f for f in rules.formats if guarded(ctx, f.match_source, partial(format_matches, f, doc))]
+    records.formats = [f.format for f in formats]
     claimed: dict[int, list[tuple[int, int]]] = {}
     for fmt in formats:
         for index, rule in enumerate(fmt.metrics):
@@ -60,14 +64,16 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
     return records
 
 
-def guarded(ctx: Context, source: str, action) -> None:
+def guarded(ctx: Context, source: str, action: Callable[[], T]) -> T | None:
     """A rule that times out is reported against its file and line; the document goes on."""
     try:
-        action()
+        return action()
     except TimeoutError:
         ctx.records.errors.append(
-            f"{source}: pattern timed out on {ctx.doc.doc_id} (over 1 s); simplify the pattern (nested repeats like (a+)+ backtrack)"
+            f"{source}: pattern timed out on {ctx.doc.doc_id} (over {LIMITS.regex_timeout_s:g} s); "
+            "simplify the pattern (nested repeats like (a+)+ backtrack)"
         )
+        return None
 
 
 def base_date(doc: Document) -> dt.date | None:
@@ -85,10 +91,7 @@ def format_matches(fmt: FormatRules, doc: Document) -> bool:
         "doc_number": doc.meta.doc_number or "",
         "text": "\n".join(p.text for p in doc.paragraphs[:40]),
     }
-    try:
-        return all(search(pattern, fields[key]) for key, pattern in fmt.match.items())
-    except TimeoutError:
-        return False
+    return all(search(pattern, fields[key]) for key, pattern in fmt.match.items())
 
 
 def table_matches(rule: TableRule, table: Table) -> bool:
@@ -306,13 +309,11 @@ def entity_at(ctx: Context, text: str, position: int) -> str:
     start = sentence_start + (breaks[-2] if len(breaks) >= 2 else 0)
     sentence = text[start:position]
     found: tuple[int, str] | None = None
-    for pattern in ctx.rules.common.entities:
-        try:
-            for m in finditer(pattern, sentence):
-                if found is None or m.end() > found[0]:
-                    found = (m.end(), m.group(0))
-        except TimeoutError:
-            continue
+    for i, pattern in enumerate(ctx.rules.common.entities):
+        matches = guarded(ctx, f"rules/common.yaml: entities[{i}]", partial(finditer, pattern, sentence)) or []
+        for m in matches:
+            if found is None or m.end() > found[0]:
+                found = (m.end(), m.group(0))
     return found[1] if found else ""
 
 
@@ -507,11 +508,8 @@ def task_after(ctx: Context, text: str, start: int, end: int, stop: int) -> tupl
 
 def find_owner(ctx: Context, text: str) -> str:
     best = ""
-    for pattern in ctx.rules.common.owners:
-        try:
-            m = search(pattern, text)
-        except TimeoutError:
-            continue
+    for i, pattern in enumerate(ctx.rules.common.owners):
+        m = guarded(ctx, f"rules/common.yaml: owners[{i}]", partial(search, pattern, text))
         if m and len(m.group(0)) > len(best):
             best = m.group(0)
     return best

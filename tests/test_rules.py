@@ -13,7 +13,7 @@ from truthcheck import canon
 from extract import extract_file
 from extract.apply import apply_rules
 from extract.model import Document, Records
-from extract.rules import load_rules
+from extract.rules import MetricRule, load_rules
 
 RULES = ROOT / "rules"
 
@@ -144,11 +144,113 @@ def test_validation_points_to_the_line_and_the_fix(tmp_path: Path, body: str, li
     assert message in problems[0]
 
 
-def test_catastrophic_pattern_times_out_and_is_reported(tmp_path: Path) -> None:
-    body = "format: slow\nmatch: {title: 工作要点}\nmetrics:\n  - metric: storage_capacity\n    pattern: (?:\\S+\\S+\\S+)+\\d{20}{quantity}\n"
+CATASTROPHIC = "(?:\\S+\\S+\\S+)+\\d{20}"
+
+
+def test_catastrophic_pattern_is_refused_when_checked(tmp_path: Path) -> None:
+    body = f"format: slow\nmatch: {{title: 工作要点}}\nmetrics:\n  - metric: storage_capacity\n    pattern: {CATASTROPHIC}{{quantity}}\n"
     rules = load_rules(write_rules(tmp_path, "slow.yaml", body))
-    assert rules.errors == []
+    assert (
+        len(rules.errors) == 1
+        and "slow.yaml:5: metrics[0].pattern: pattern backtracks catastrophically" in rules.errors[0]
+    )
+    assert "slow" not in {f.format for f in rules.formats}
+
+
+def slow_pattern():
+    import regex
+
+    return regex.compile(CATASTROPHIC)
+
+
+def test_a_pattern_timing_out_at_run_time_is_reported() -> None:
+    """The timeout guards what the check cannot foresee: the record names the rule and the document."""
+    rules = load_rules(RULES)
+    notice = next(f for f in rules.formats if f.format == "zhejiang-work-plan-notice")
+    notice.metrics.append(MetricRule("storage_capacity", slow_pattern(), "rules/zhejiang-work-plan-notice.yaml:99"))
     doc, _ = run("zhejiang-notice-2018-30")
     records = apply_rules(doc, rules)
-    assert any("slow.yaml:4" in e and "timed out" in e for e in records.errors)
+    assert any(
+        "zhejiang-work-plan-notice.yaml:99: pattern timed out on zhejiang-notice-2018-30" in e for e in records.errors
+    )
     assert len(records.deadlines) == 85  # everything else still came out
+
+
+def test_a_match_pattern_timing_out_is_reported_not_silent() -> None:
+    rules = load_rules(RULES)
+    notice = next(f for f in rules.formats if f.format == "zhejiang-work-plan-notice")
+    notice.match["text"] = slow_pattern()
+    doc, _ = run("zhejiang-notice-2018-30")
+    records = apply_rules(doc, rules)
+    assert "zhejiang-work-plan-notice" not in records.formats
+    assert any(e.startswith("rules/zhejiang-work-plan-notice.yaml:5: pattern timed out") for e in records.errors)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        (
+            "format: x\nmatch: {title: 通报}\ntables:\n  - title: 表\n    entity: 5\n",
+            5,
+            "tables[0].entity: must be a column name",
+        ),
+        (
+            "format: x\nmatch: {title: 通报}\ntables:\n  - title: 表\n    checks: 5\n",
+            5,
+            "tables[0].checks: must be a list",
+        ),
+        (
+            "format: x\nmatch: {title: 通报}\ntables:\n  - title: 表\n    checks:\n      - ratio: {column: a, numerator: b, denominator: c, tolerance: abc}\n",
+            6,
+            "tables[0].checks[0].ratio.tolerance: must be a number, not 'abc'",
+        ),
+        (
+            "format: x\nmatch: {title: 通报}\ntables:\n  - title: 表\n    checks: [{summ: [a]}]\n",
+            5,
+            "unknown key 'summ'; did you mean 'sum'?",
+        ),
+        ("format: x\nmatch: {title: 2018}\n", 2, "match.title: must be text; put quotes around it ('2018')"),
+        ("format: x\nmatch: {}\n", 2, "match: needs at least one of title"),
+        ("format: x\nmatch: {title: a}\ndeadlines: {prose: maybe}\n", 3, "deadlines.prose: must be true or false"),
+        ("format: x\nmatch: {title: a}\nformat: y\n", 3, "key 'format' appears twice"),
+        ("- a\n- b\n", 1, "a rule file is a mapping of keys"),
+        ("", 1, "not an empty file"),
+    ],
+)
+def test_wrong_types_are_file_line_errors_not_tracebacks(tmp_path: Path, body: str, line: int, message: str) -> None:
+    rules = load_rules(write_rules(tmp_path, "bad.yaml", body))
+    problems = [e for e in rules.errors if "bad.yaml" in e]
+    assert len(problems) == 1 and problems[0].startswith(f"{tmp_path / 'rules' / 'bad.yaml'}:{line}:"), problems
+    assert message in problems[0]
+    assert len(rules.formats) == 3  # the good files still load
+
+
+def test_entries_that_are_not_rule_files(tmp_path: Path) -> None:
+    folder = write_rules(tmp_path, "ok.yaml", "format: fine\nmatch: {title: a}\n")
+    (folder / "x.yaml").mkdir()
+    (folder / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (folder / "latin1.yaml").write_bytes("format: é\n".encode("latin-1"))
+    rules = load_rules(folder)
+    assert f"{folder / 'x.yaml'}:0: is a directory, not a rule file" in rules.errors[-1] or any(
+        "x.yaml:0: is a directory" in e for e in rules.errors
+    )
+    assert any("dangling.yaml:0: broken symbolic link" in e for e in rules.errors)
+    assert any("latin1.yaml:0: not UTF-8 text" in e for e in rules.errors)
+    assert "fine" in {f.format for f in rules.formats}
+
+
+def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
+    """A 1 KB alias bomb and a 20 MB file cost nothing: refused before they expand or are read."""
+    import time
+
+    levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    folder = write_rules(tmp_path, "bomb.yaml", "\n".join(levels) + "\n")
+    (folder / "big.yaml").write_text("format: big\nmatch: {title: x}\ndescribe: " + "x" * 20_000_000 + "\n")
+    started = time.perf_counter()
+    rules = load_rules(folder)
+    elapsed = time.perf_counter() - started
+    assert any("bomb.yaml:1: the file expands to over" in e for e in rules.errors)
+    assert any("big.yaml:0: file is 20.0 MB; rule files are limited to 1 MB" in e for e in rules.errors)
+    assert elapsed < 5  # unguarded, the bomb alone takes minutes and gigabytes

@@ -1,0 +1,302 @@
+"""The schema of the rule files: what each key may hold, checked before any rule is used.
+
+Owns: one pydantic model per kind of mapping in ``metrics.yaml``, ``common.yaml`` and the format
+files (unknown keys refused, types strict: ``tolerance: abc`` or ``entity: 5`` is an error, not a
+crash later), and the checks that need more than a type: metric ids that exist in the
+vocabulary, regular expressions that compile and do not backtrack catastrophically, placeholders
+that exist. A file that passes here cannot fail a document at run time because of its shape.
+rules.py turns the validated models into the rule objects apply.py uses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, get_args, get_origin
+
+import regex
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+
+from .dates import DATE
+from .quantities import NUMBER, QUANTITY
+
+FORMAT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # letters only: {2,6} and {20} stay quantifiers
+ENTITY_PATTERN = "(?P<entity>[\\u4e00-\\u9fff（）()]{2,20})"
+# Texts a pattern is tried on when it is checked: a pattern that cannot finish on them within
+# the timeout backtracks catastrophically, and would time out on real paragraphs too.
+STRESS_TEXTS = ("数据归集" * 400, "1234567890" * 160, "部门 12, 数据 3.5%；" * 120, " \t" * 800)
+STRESS_TIMEOUT_S = 0.25  # normal patterns finish these in well under a millisecond
+
+
+def without_groups(pattern: str) -> str:
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+PLACEHOLDERS = {
+    "quantity": f"(?P<quantity>{without_groups(QUANTITY.pattern)})",
+    "number": f"(?P<number>{NUMBER})",
+    "date": f"(?P<date>{without_groups(DATE.pattern)})",
+    "entity": ENTITY_PATTERN,
+}
+
+
+def expand_placeholders(pattern: str) -> str:
+    return PLACEHOLDER.sub(lambda m: PLACEHOLDERS[m.group(1)], pattern)
+
+
+def compile_pattern(pattern: str) -> Any:
+    """A regex-module pattern, or ValueError saying what is wrong with it."""
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as exc:
+        raise ValueError(f"bad regular expression ({exc}); escape literal brackets like \\( or （") from None
+    for text in STRESS_TEXTS:
+        try:
+            compiled.search(text, timeout=STRESS_TIMEOUT_S)
+        except TimeoutError:
+            raise ValueError(
+                "pattern backtracks catastrophically (it did not finish on a test text); "
+                "avoid nested repeats like (a+)+ or (\\S+\\S+)+"
+            ) from None
+    return compiled
+
+
+def plain_pattern(value: str) -> str:
+    if not value:
+        raise ValueError("must be a non-empty pattern")
+    compile_pattern(value)
+    return value
+
+
+def metric_pattern(value: str) -> str:
+    if not value:
+        raise ValueError("must be a non-empty pattern")
+    for name in PLACEHOLDER.findall(value):
+        if name not in PLACEHOLDERS:
+            raise ValueError(f"unknown placeholder {{{name}}}; use {{quantity}}, {{number}}, {{date}} or {{entity}}")
+    if "{quantity}" not in value and "{number}" not in value:
+        raise ValueError("must contain {quantity} or {number} where the value stands")
+    compile_pattern(expand_placeholders(value))
+    return value
+
+
+def known_metric(value: str, info: ValidationInfo) -> str:
+    vocabulary = (info.context or {}).get("vocabulary")
+    if vocabulary and value not in vocabulary:
+        import difflib
+
+        hint = difflib.get_close_matches(value, list(vocabulary), n=1, cutoff=0.6)
+        raise ValueError(
+            f"metric '{value}' is not in rules/metrics.yaml"
+            + (f"; did you mean '{hint[0]}'?" if hint else "; add it there first")
+        )
+    return value
+
+
+def snake_case(value: str) -> str:
+    if not METRIC_ID.match(value):
+        raise ValueError(f"metric id '{value}': use English snake_case, e.g. records_collected_total")
+    return value
+
+
+def format_id(value: str) -> str:
+    if not FORMAT_ID.match(value):
+        raise ValueError("needs an id like weekly-data-bulletin (lower case, digits, dashes)")
+    return value
+
+
+def one_or_many(value: Any) -> Any:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise ValueError(f"must be a column name or a list of names, not {value!r}")
+    return value
+
+
+Pattern = Annotated[str, AfterValidator(plain_pattern)]
+MetricPattern = Annotated[str, AfterValidator(metric_pattern)]
+MetricRef = Annotated[str, AfterValidator(known_metric)]
+Names = Annotated[list[str], BeforeValidator(one_or_many)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors and values are not coerced: '5' is not a list, 'abc' not a number."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --------------------------------------------------------------------------- metrics.yaml
+class MetricEntry(Strict):
+    name: str = ""
+    aliases: list[str] = Field(min_length=1)
+    unit: str | None = None
+
+
+class VocabularyFile(Strict):
+    describe: str = ""
+    metrics: dict[Annotated[str, AfterValidator(snake_case)], MetricEntry]
+
+
+# --------------------------------------------------------------------------- common.yaml
+class GenericSwitches(Strict):
+    metrics: bool = True
+    tables: bool = True
+    deadlines: bool = True
+
+
+class CommonFile(Strict):
+    format: str = "common"
+    describe: str = ""
+    generic: GenericSwitches = GenericSwitches()
+    entities: list[Pattern] = []
+    owners: list[Pattern] = []
+    label_trim_start: list[str] = []
+    label_trim_end: list[str] = []
+
+
+# --------------------------------------------------------------------------- format files
+class Match(Strict):
+    title: Pattern | None = None
+    issuer: Pattern | None = None
+    doc_number: Pattern | None = None
+    text: Pattern | None = None
+
+    @model_validator(mode="after")
+    def at_least_one(self) -> Match:
+        if not any((self.title, self.issuer, self.doc_number, self.text)):
+            raise ValueError("needs at least one of title, issuer, doc_number, text (patterns)")
+        return self
+
+
+class MetricSpec(Strict):
+    metric: MetricRef
+    pattern: MetricPattern
+    section: Pattern | None = None
+    entity: str | None = None
+    label: str | None = None
+    unit: str | None = None
+
+
+class Ratio(Strict):
+    column: str
+    numerator: str
+    denominator: str
+    tolerance: float = Field(1.0, ge=0)
+
+
+class CheckSpec(Strict):
+    """One check, named by its key: {sum: [列, …]} or {ratio: {column, numerator, denominator}}."""
+
+    sum: list[str] | None = Field(None, min_length=1)
+    ratio: Ratio | None = None
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> CheckSpec:
+        if (self.sum is None) == (self.ratio is None):
+            raise ValueError("use {sum: [列, …]} or {ratio: {column: 率, numerator: 分子列, denominator: 分母列}}")
+        return self
+
+
+class DeadlineColumns(Strict):
+    task: str
+    due: str
+    owner: str | None = None
+
+
+class TableSpec(Strict):
+    title: Pattern
+    entity: Names = []
+    columns: dict[str, MetricRef] = {}
+    total_row: Pattern | None = None
+    checks: list[CheckSpec] = []
+    deadlines: DeadlineColumns | None = None
+
+
+class DeadlineSettings(Strict):
+    prose: bool = True
+    sections: Pattern | None = None
+
+
+class FormatFile(Strict):
+    format: Annotated[str, AfterValidator(format_id)]
+    describe: str = ""
+    match: Match
+    metrics: list[MetricSpec] = []
+    tables: list[TableSpec] = []
+    deadlines: DeadlineSettings = DeadlineSettings()
+
+
+# --------------------------------------------------------------------------- messages
+MESSAGES = {
+    "string_type": "must be text",
+    "list_type": "must be a list (items start with '- ' or go in [ ])",
+    "dict_type": "must be a mapping of keys",
+    "model_type": "must be a mapping of keys",
+    "model_attributes_type": "must be a mapping of keys",
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "greater_than_equal": "must not be negative",
+}
+
+
+def describe_error(error: dict[str, Any], root: type[BaseModel]) -> str:
+    """One pydantic error as a sentence a rule author can act on."""
+    kind, loc, value = error["type"], error["loc"], error.get("input")
+    if kind == "extra_forbidden":
+        allowed = keys_at(root, loc[:-1])
+        import difflib
+
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        return f"unknown key '{loc[-1]}'" + (
+            f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(sorted(allowed))}"
+        )
+    if kind == "missing":
+        return f"'{loc[-1]}' is required"
+    if kind == "too_short":
+        return "needs at least one item"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    message = MESSAGES.get(kind, error["msg"])
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    if kind == "string_type" and isinstance(value, int | float | bool):
+        return f"{message}; put quotes around it ('{value}')"
+    return f"{message}, not {shown}"
+
+
+def keys_at(root: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys the model at a location allows (for 'did you mean' suggestions)."""
+    current: Any = root
+    for step in loc:
+        current = unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(step))
+            if field is None:
+                return []
+            current = field.annotation
+        elif get_origin(current) in (list, dict):
+            current = get_args(current)[-1]  # list[T] → T, dict[K, V] → V
+    current = unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def unwrap(annotation: Any) -> Any:
+    """Annotated[T, …] → T and T | None → T."""
+    while get_origin(annotation) is Annotated or (
+        get_origin(annotation) is not None and type(None) in get_args(annotation)
+    ):
+        annotation = next(a for a in get_args(annotation) if a is not type(None))
+    return annotation
+
+
+def location_text(loc: tuple) -> str:
+    """('tables', 0, 'checks', 1) → tables[0].checks[1]"""
+    out = ""
+    for step in loc:
+        if step == "[key]":
+            continue
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out

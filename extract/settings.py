@@ -1,0 +1,38 @@
+"""Limits that keep one hostile or broken input from costing the batch, with the measurements behind them.
+
+Owns: every resource limit of the tool in one frozen dataclass. Each default is far above what
+any real document we have measured needs (the figures are in the comments), so a limit is only
+ever reached by a damaged or hostile file, and then that file fails alone with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    # Seconds one document may take. The slowest real document we have, the 250-page Hansard,
+    # takes ~20 s on one core here (`python benchmarks/bench.py --realworld`); a PDF whose object
+    # references loop makes the PDF parser spin forever.
+    timeout_s: float = 300.0
+    # ... and for long documents at least this much per page (0.08 s/page measured on the Hansard).
+    timeout_per_page_s: float = 1.0
+    # Resident memory one worker may use. Peak per worker: 226 MB for the 250-page Hansard.
+    max_worker_memory_mb: int = 3072
+    # Decoded content (page description, form and font streams) one page may inflate to. Largest
+    # seen on any page of the corpus and ../shared/realworld: 0.085 MB; a 1.2 MB decompression
+    # bomb inflates to 1.2 GB.
+    max_page_content_mb: float = 64.0
+    # Rule files: the largest we ship (rules/metrics.yaml) is ~8 KB and expands to ~600 values.
+    max_rule_file_bytes: int = 1_000_000
+    max_yaml_aliases: int = 200
+    max_yaml_nodes: int = 200_000
+    # Seconds a rule pattern may run on one paragraph before it is reported as backtracking.
+    regex_timeout_s: float = 1.0
+    # Document ids become file names (tables/<doc_id>/t01.csv, json/<doc_id>.json); most file
+    # systems allow 255 bytes per name. Longer stems are cut and given a hash suffix.
+    max_id_bytes: int = 120
+
+
+LIMITS = Limits()
