@@ -20,9 +20,9 @@ from typing import Any
 
 from . import __version__
 from .apply import apply_rules
+from .errors import ReadError
 from .model import Document, Records
 from .pipeline import extract_file
-from .read import ReadError
 from .rules import RuleSet, load_rules
 
 

@@ -159,8 +159,8 @@ def rules_show(
     limit: Annotated[int, typer.Option(help="Rows shown per kind.")] = 40,
 ) -> None:
     from .apply import apply_rules
+    from .errors import ReadError
     from .pipeline import extract_file
-    from .read import ReadError
 
     rule_set = load_rules(rule_file.parent)
     for problem in rule_set.errors:
@@ -221,8 +221,8 @@ def inspect(
     rules: RulesOption = None,
 ) -> None:
     from .apply import apply_rules
+    from .errors import ReadError
     from .pipeline import extract_file
-    from .read import ReadError
 
     try:
         doc = extract_file(file)

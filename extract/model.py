@@ -71,6 +71,7 @@ class RawDocument:
     kind: Literal["pdf", "text"]
     pages: list[RawPage]
     metadata: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what the reader had to repair or could not read
 
 
 # --------------------------------------------------------------------------- layout
@@ -239,6 +240,7 @@ class Document:
     tables: list[Table]
     paragraphs: list[Paragraph]
     problems: list[PageProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # document-level: repaired by qpdf, …
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.section_id == section_id), None)

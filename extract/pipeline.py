@@ -11,12 +11,13 @@ from pathlib import Path
 from .layout import lay_out
 from .model import Document, LaidOutPage, TextLine
 from .normalize import detect_script, normalize_pages
-from .read import read_document
+from .read import Progress, read_document
 from .structure import build_document
 
 
-def extract_file(path: str | Path) -> Document:
-    raw = read_document(path)
+def extract_file(path: str | Path, doc_id: str | None = None, progress: Progress | None = None) -> Document:
+    """One file's document model; ``doc_id`` defaults to the file's stem, ``progress`` hears of pages."""
+    raw = read_document(path, doc_id, progress)
     pages = lay_out(raw)
     script = detect_script(page_text(pages))
     normalize_pages(pages, script)

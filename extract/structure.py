@@ -664,6 +664,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         tables=tables,
         paragraphs=paragraphs,
         problems=problems,
+        warnings=list(raw.warnings),
     )
 
 
