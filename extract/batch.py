@@ -1,29 +1,37 @@
-"""Batch stage: many files in parallel, each in isolation, with a content-hash cache.
+"""Batch stage: many files, each read in isolation, in parallel, with a cache.
 
-Owns: one worker process per core (or --jobs), each document read, structured and run through
-the rules on its own so that a bad file fails alone with a one-line reason; a cache keyed by
-(file sha256, rules digest, version) so an unchanged document is not read twice; the order of
-results (the order of the input paths).
+Owns: document ids (file stems made safe as file names, told apart by their folders when two
+inputs share a stem, the same whatever order the inputs come in); looking every file up in the
+cache before any work; sending the rest to worker processes (workers.py), where each document is
+read, structured and run through the rules on its own, under a time and memory limit, so that a
+bad file fails alone with a one-line reason; the status of each document; results in the order
+of the input paths.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
+import re
+import stat
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import cache
 from .apply import apply_rules
 from .errors import ReadError
 from .model import Document, Records
 from .pipeline import extract_file
+from .read import Progress
 from .rules import RuleSet, load_rules
+from .settings import LIMITS, Limits
+from .workers import Outcome, run_tasks
+
+UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
 @dataclass
@@ -36,6 +44,8 @@ class DocResult:
     document: Document | None
     records: Records | None
     cached: bool = False
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 @lru_cache(maxsize=4)
@@ -44,112 +54,176 @@ def rules_for(directory: str) -> RuleSet:
 
 
 def file_sha(path: Path) -> str:
+    """The content hash of a regular file, or "" when it cannot be read (the reader says why)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        if not stat.S_ISREG(path.stat().st_mode):
+            return ""
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
     except OSError:
         return ""
 
 
-def process_file(path: str, doc_id: str, rules_dir: str, cache_dir: str | None) -> DocResult:
-    """Everything for one file; never raises (a failure is a result with status 'failed')."""
-    source = Path(path)
-    sha = file_sha(source)
+# --------------------------------------------------------------------------- one document
+def process_file(
+    path: str, doc_id: str, rules_dir: str, cache_dir: str | None, progress: Progress | None = None
+) -> DocResult:
+    """Everything for one file (in a worker); never raises: a failure is a result with status 'failed'."""
     rules = rules_for(rules_dir)
-    cache_file = Path(cache_dir) / f"{sha}-{rules.digest}-{__version__}.pickle" if cache_dir and sha else None
-    if cache_file is not None and cache_file.exists():
-        try:
-            with open(cache_file, "rb") as handle:
-                cached: DocResult = pickle.load(handle)
-            cached.doc_id, cached.path, cached.cached = doc_id, path, True
-            return cached
-        except Exception:  # a stale or damaged cache entry is simply rebuilt
-            cache_file.unlink(missing_ok=True)
     try:
-        document = extract_file(source)
-        document.doc_id = doc_id
+        document = extract_file(path, doc_id, progress)
         records = apply_rules(document, rules)
-        for record in records.metrics + records.deadlines + records.checks:
-            record.doc_id = doc_id
-        status, error = document_status(document)
-        result = DocResult(doc_id, path, sha, status, error, document, records)
-        if records.errors:
-            result.status, result.error = "failed", records.errors[0]
+        status, error, warnings = document_status(document, records)
+        result = DocResult(doc_id, path, document.sha256, status, error, document, records, warnings=warnings)
     except ReadError as exc:
-        result = DocResult(doc_id, path, sha, "failed", str(exc), None, None)
+        result = failed(doc_id, path, str(exc))
+    except MemoryError:
+        result = failed(doc_id, path, "ran out of memory while reading it")
+    except RecursionError:
+        result = failed(doc_id, path, "its structure is nested too deeply to read")
     except Exception as exc:  # an unforeseen fault in one document must not stop the batch
-        result = DocResult(doc_id, path, sha, "failed", f"internal error: {type(exc).__name__}: {exc}", None, None)
-    if cache_file is not None and result.status == "ok":
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump(result, handle)
-        os.replace(tmp, cache_file)
+        result = failed(doc_id, path, f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+    if cache_dir and result.status == "ok" and result.sha256:
+        entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
+        cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest), entry)
     return result
 
 
-def document_status(document: Document) -> tuple[str, str]:
-    """A document with no readable page failed (and says why); one with some bad pages is ok with a warning."""
+def failed(doc_id: str, path: str, reason: str) -> DocResult:
+    return DocResult(doc_id, path, file_sha(Path(path)), "failed", reason, None, None)
+
+
+def document_status(document: Document, records: Records) -> tuple[str, str, list[str]]:
+    """A document with no readable page failed (and says why); one with some bad pages is ok with a
+    warning; a rule that could not run fails it (its records would be incomplete)."""
+    warnings = list(document.warnings)
+    if records.errors:
+        return "failed", records.errors[0], warnings
     if document.kind != "pdf" or not document.problems:
-        return "ok", ""
+        return "ok", "", warnings
     unreadable = [p for p in document.problems if p.quality in ("no_text", "garbled")]
     blank = [p for p in document.problems if p.quality == "blank"]
     if len(unreadable) + len(blank) >= document.pages and unreadable:
-        kinds = {p.quality for p in unreadable}
-        if kinds == {"no_text"}:
-            return (
-                "failed",
-                f"image-only PDF: no text layer on any of its {document.pages} pages; run OCR first (e.g. ocrmypdf) and extract the result",
+        if {p.quality for p in unreadable} == {"no_text"}:
+            reason = (
+                f"image-only PDF: no text layer on any of its {document.pages} pages; "
+                "run OCR first (e.g. ocrmypdf) and extract the result"
             )
-        return "failed", f"text layer unusable on all {document.pages} pages ({unreadable[0].detail})"
+        else:
+            reason = f"text layer unusable on all {document.pages} pages ({unreadable[0].detail})"
+        if document.warnings:  # a damaged file: the damage is the likelier cause
+            reason = f"damaged PDF ({'; '.join(document.warnings)}); still unreadable: {reason}"
+        return "failed", reason, warnings
     if unreadable:
         pages = ", ".join(str(p.page) for p in unreadable[:10])
-        return "ok", f"{len(unreadable)} of {document.pages} pages unreadable (pages {pages}): {unreadable[0].detail}"
-    return "ok", ""
+        warnings.append(
+            f"{len(unreadable)} of {document.pages} pages unreadable (pages {pages}): {unreadable[0].detail}"
+        )
+    return "ok", "", warnings
 
 
+# --------------------------------------------------------------------------- ids
 def document_ids(paths: list[Path]) -> list[str]:
-    """File stems; a stem met twice gets -2, -3… so outputs never overwrite each other."""
-    seen: dict[str, int] = {}
-    ids = []
-    for path in paths:
-        stem = path.stem
-        seen[stem] = seen.get(stem, 0) + 1
-        ids.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+    """File stems, safe as file names; stems met more than once are told apart by their folders
+    (2023/report.pdf → 2023-report), else by their suffix, else by a hash of the path: the same
+    ids whatever the order of the inputs."""
+    base = [safe_id(p.stem) for p in paths]
+    ids = list(base)
+    counts = Counter(base)
+    for stem in [s for s, n in counts.items() if n > 1]:
+        members = [i for i, s in enumerate(base) if s == stem]
+        taken = {ids[i] for i in range(len(paths)) if i not in members}
+        ids_for = distinguish([paths[i] for i in members], stem, taken)
+        for i, doc_id in zip(members, ids_for):
+            ids[i] = doc_id
     return ids
 
 
+def distinguish(paths: list[Path], stem: str, taken: set[str]) -> list[str]:
+    folders = [p.resolve().parent.parts for p in paths]
+    for depth in range(1, max(len(f) for f in folders) + 1):
+        candidates = [safe_id("-".join([*f[-depth:], stem])) for f in folders]
+        if len(set(candidates)) == len(candidates) and not taken & set(candidates):
+            return candidates
+    candidates = [safe_id(f"{stem}-{p.suffix.lstrip('.')}") for p in paths]
+    if len(set(candidates)) == len(candidates) and not taken & set(candidates):
+        return candidates
+    return [safe_id(f"{stem}-{hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]}") for p in paths]
+
+
+def safe_id(stem: str) -> str:
+    """A stem usable as a file name everywhere: no separators or control characters, no leading
+    dot (so '.' and '..' cannot climb out of the output folder), at most LIMITS.max_id_bytes."""
+    text = UNSAFE_IN_NAMES.sub("_", unicodedata.normalize("NFC", stem)).strip()
+    text = re.sub(r"^\.", "_", text) or "document"
+    limit = LIMITS.max_id_bytes
+    if len(text.encode()) > limit:
+        suffix = "-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+        cut = text.encode()[: limit - len(suffix)].decode("utf-8", errors="ignore")
+        text = cut + suffix
+    return text
+
+
+# --------------------------------------------------------------------------- many documents
 def run_batch(
     paths: Iterable[Path],
     rules_dir: Path,
     jobs: int = 0,
     cache_dir: Path | None = None,
     on_done: Callable[[DocResult], None] | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+    limits: Limits = LIMITS,
 ) -> list[DocResult]:
+    """Every document's result, in the order of ``paths``. Cached documents are answered at once;
+    the others go to ``jobs`` workers (0: one per core). KeyboardInterrupt stops the workers at once
+    and propagates; what finished is in the cache."""
+    import os
+
     paths = list(paths)
     ids = document_ids(paths)
-    jobs = jobs or os.cpu_count() or 1
-    args = [(str(p), doc_id, str(rules_dir), str(cache_dir) if cache_dir else None) for p, doc_id in zip(paths, ids)]
     results: dict[int, DocResult] = {}
-    if jobs == 1 or len(paths) == 1:
-        for i, arg in enumerate(args):
-            results[i] = process_file(*arg)
-            if on_done:
-                on_done(results[i])
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            futures = {pool.submit(process_file, *arg): i for i, arg in enumerate(args)}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    results[i] = future.result()
-                except Exception as exc:  # a worker that died (out of memory, killed)
-                    p, doc_id = args[i][0], args[i][1]
-                    results[i] = DocResult(
-                        doc_id, p, "", "failed", f"worker crashed: {type(exc).__name__}: {exc}", None, None
-                    )
-                if on_done:
-                    on_done(results[i])
+    digest = rules_for(str(rules_dir)).digest if cache_dir else ""
+    todo: list[int] = []
+    for i, (path, doc_id) in enumerate(zip(paths, ids)):
+        hit = cached(path, doc_id, digest, cache_dir) if cache_dir else None
+        if hit is None:
+            todo.append(i)
+            continue
+        results[i] = hit
+        if on_done:
+            on_done(hit)
+    tasks = [(str(paths[i]), ids[i], str(rules_dir), str(cache_dir) if cache_dir else None) for i in todo]
+
+    def finished(outcome: Outcome) -> None:
+        i = todo[outcome.index]
+        result = outcome.result if outcome.failure is None else failed(ids[i], str(paths[i]), outcome.failure)
+        result.seconds = outcome.seconds
+        results[i] = result
+        if on_done:
+            on_done(result)
+
+    def progressed(index: int, info: dict[str, Any]) -> None:
+        if on_progress:
+            on_progress({"path": str(paths[todo[index]]), **info})
+
+    if tasks:
+        run_tasks(process_file, tasks, jobs or os.cpu_count() or 1, finished, progressed, limits)
     return [results[i] for i in range(len(paths))]
+
+
+def cached(path: Path, doc_id: str, digest: str, cache_dir: Path) -> DocResult | None:
+    sha = file_sha(path)
+    if not sha:
+        return None
+    entry = cache.load(cache_dir, cache.entry_key(sha, digest), doc_id, str(path))
+    if entry is None:
+        return None
+    return DocResult(
+        doc_id, str(path), sha, entry.status, entry.error, entry.document, entry.records, True, entry.warnings
+    )
 
 
 def extract_many(paths: Iterable[str | Path], rules_dir: str | Path | None = None, jobs: int = 0) -> dict[str, Any]:

@@ -6,7 +6,9 @@ Exit codes: 0 when every document went well, 1 when some failed (or a rule file 
 
 from __future__ import annotations
 
+import signal
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +22,7 @@ from rich.tree import Tree
 from . import __version__
 from .batch import DocResult, default_rules_dir, run_batch
 from .rules import load_rules
+from .settings import LIMITS, Limits
 
 EXAMPLES = """
 Examples:
@@ -42,14 +45,16 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Check rule files, or show what a rule file pulls from a document.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# markup off: document text, paths and library messages may hold [brackets] rich would read as tags
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 class OutputFormat(str, Enum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
+    xlsx = "xlsx"
 
 
 RulesOption = Annotated[
@@ -74,7 +79,10 @@ def root(
 
 @app.command("run", help="Extract datasets from FILES (PDF or .txt) into the output folder.\n" + EXAMPLES)
 def run(
-    files: Annotated[list[Path], typer.Argument(help="PDF or .txt files.", show_default=False, metavar="FILES...")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="PDF or .txt files.", show_default=False, metavar="FILES...", readable=False),
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("output"),
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Format of the datasets.")] = OutputFormat.csv,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Parallel workers (0: all cores).")] = 0,
@@ -82,39 +90,93 @@ def run(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Read every document again, ignoring the cache.")
     ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            min=1,
+            help=f"Seconds one document may take before it fails (documents over "
+            f"{LIMITS.timeout_s / LIMITS.timeout_per_page_s:.0f} pages get {LIMITS.timeout_per_page_s:g} s per page).",
+        ),
+    ] = LIMITS.timeout_s,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
 ) -> None:
     from .export import write_outputs
+    from .outdir import OutputError, output_folder
 
-    rules_dir = rules or default_rules_dir()
-    rule_set = load_rules(rules_dir)
-    for problem in rule_set.errors:
-        err.print(f"extract: rule file error: {problem}")
-    cache = None if no_cache else output / ".cache"
-    failed: list[DocResult] = []
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with output_folder(output) as folder:
+            rules_dir = rules or default_rules_dir()
+            rule_set = load_rules(rules_dir)
+            for problem in rule_set.errors:
+                say(f"rule file error: {problem}")
+            limits = replace(LIMITS, timeout_s=timeout)
+            results = extract_all(unique(files), rules_dir, jobs, None if no_cache else folder.cache_dir, limits, quiet)
+            try:
+                counts: dict[str, int] = {}
+                folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value)))
+            except OSError as exc:
+                say(f"{output}: cannot write the outputs ({exc.strerror or exc}); the previous outputs are unchanged")
+                raise typer.Exit(1) from exc
+    except OutputError as exc:
+        say(str(exc))
+        raise typer.Exit(2) from exc
+    except KeyboardInterrupt:
+        say(f"interrupted: no outputs written to {output}/ (documents that finished are cached; run again to go on)")
+        raise typer.Exit(130) from None
+    if not quiet:
+        summary(results, counts, output)
+    if any(r.status != "ok" for r in results) or rule_set.errors:
+        raise typer.Exit(1)
+
+
+def extract_all(
+    files: list[Path], rules_dir: Path, jobs: int, cache: Path | None, limits: Limits, quiet: bool
+) -> list[DocResult]:
+    """The batch, with one stderr line per failed document and a progress bar on a terminal."""
 
     def report(result: DocResult) -> None:
         if result.status != "ok":
-            failed.append(result)
-            err.print(f"extract: {result.path}: {result.error}")
+            say(f"{printable(result.path)}: {result.error}")
 
     if quiet or not sys.stderr.isatty():
-        results = run_batch(files, rules_dir, jobs, cache, report)
-    else:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task("extracting", total=len(files))
+        return run_batch(files, rules_dir, jobs, cache, report, limits=limits)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("extracting", total=len(files))
 
-            def advance(result: DocResult) -> None:
-                report(result)
-                progress.advance(task)
+        def advance(result: DocResult) -> None:
+            report(result)
+            progress.advance(task)
 
-            results = run_batch(files, rules_dir, jobs, cache, advance)
-    counts = write_outputs(results, output, fmt.value)
-    if not quiet:
-        summary(results, counts, output)
-    if failed or rule_set.errors:
-        raise typer.Exit(1)
+        return run_batch(files, rules_dir, jobs, cache, advance, limits=limits)
+
+
+def unique(files: list[Path]) -> list[Path]:
+    """Each input once (a file named twice, e.g. by overlapping globs, is read once)."""
+    seen: set[Path] = set()
+    kept = []
+    for path in files:
+        key = path.resolve() if path.exists() else path.absolute()
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
+
+
+def interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def say(message: str) -> None:
+    """One line on stderr, printed as is (no markup: paths and PDF messages may hold [brackets])."""
+    err.print(f"extract: {' '.join(message.splitlines())}")
+
+
+def printable(text: str) -> str:
+    """A path with control characters (a newline in a file name) shown escaped, on one line."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def summary(results: list[DocResult], counts: dict[str, int], output: Path) -> None:
@@ -142,7 +204,7 @@ def rules_check(rules: RulesOption = None) -> None:
         bad = [e for e in rule_set.errors if e.startswith(path + ":")]
         out.print(f"{'FAIL' if bad else 'ok  '} {path}")
     for problem in rule_set.errors:
-        err.print(f"extract: {problem}")
+        say(problem)
     out.print(
         f"{len(rule_set.formats)} formats, {len(rule_set.vocabulary)} metrics in the vocabulary, {len(rule_set.errors)} problems"
     )
@@ -164,15 +226,15 @@ def rules_show(
 
     rule_set = load_rules(rule_file.parent)
     for problem in rule_set.errors:
-        err.print(f"extract: {problem}")
+        say(problem)
     fmt = next((f for f in rule_set.formats if Path(f.path).resolve() == rule_file.resolve()), None)
     if fmt is None:
-        err.print(f"extract: {rule_file}: not a valid format file (see the errors above, or `extract rules check`)")
+        say(f"{rule_file}: not a valid format file (see the errors above, or `extract rules check`)")
         raise typer.Exit(1)
     try:
         doc = extract_file(document)
     except ReadError as exc:
-        err.print(f"extract: {document}: {exc}")
+        say(f"{printable(str(document))}: {exc}")
         raise typer.Exit(1) from exc
     rule_set.formats = [fmt]
     records = apply_rules(doc, rule_set)
@@ -195,7 +257,7 @@ def rules_show(
     )
     print_rows("failed checks", [(c.table_id, c.kind, c.detail) for c in records.checks if not c.passed], limit)
     for problem in records.errors:
-        err.print(f"extract: {problem}")
+        say(problem)
 
 
 def print_rows(title: str, rows: list[tuple], limit: int) -> None:
@@ -227,19 +289,20 @@ def inspect(
     try:
         doc = extract_file(file)
     except ReadError as exc:
-        err.print(f"extract: {file}: {exc}")
+        say(f"{printable(str(file))}: {exc}")
         raise typer.Exit(1) from exc
     records = apply_rules(doc, load_rules(rules or default_rules_dir()))
     meta = doc.meta
     out.print(
-        f"[bold]{doc.doc_id}[/bold]  {doc.pages} pages, {doc.script}, formats: {', '.join(records.formats) or 'generic'}"
+        f"{doc.doc_id}  {doc.pages} pages, {doc.script}, formats: {', '.join(records.formats) or 'generic'}",
+        style="bold",
     )
     for key in ("title", "issuer", "doc_number", "date", "printed_date", "signer"):
         out.print(f"  {key}: {getattr(meta, key)}")
     for key, names in meta.recipients.items():
         out.print(f"  {key}: {'、'.join(names)}")
     for problem in doc.problems:
-        out.print(f"  [yellow]page {problem.page}: {problem.quality}: {problem.detail}[/yellow]")
+        out.print(f"  page {problem.page}: {problem.quality}: {problem.detail}", style="yellow")
     on_page = (lambda p: p == page) if page else (lambda p: True)
     tree = Tree("sections")
     for s in doc.sections:
@@ -276,7 +339,7 @@ def inspect(
     print_rows("failed checks", [(c.table_id, c.detail) for c in records.checks if not c.passed], 20)
     if png is not None:
         if page is None:
-            err.print("extract: --png needs --page N")
+            say("--png needs --page N")
             raise typer.Exit(2)
         draw_page(file, page, png, doc, records)
         out.print(f"\nwrote {png}")
@@ -287,7 +350,7 @@ def draw_page(file: Path, page: int, png: Path, doc, records) -> None:
 
     with pdfplumber.open(file) as pdf:
         if not 1 <= page <= len(pdf.pages):
-            err.print(f"extract: {file}: page {page} out of range 1..{len(pdf.pages)}")
+            say(f"{printable(str(file))}: page {page} out of range 1..{len(pdf.pages)}")
             raise typer.Exit(2)
         image = pdf.pages[page - 1].to_image(resolution=110)
         for t in doc.tables:

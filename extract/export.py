@@ -1,18 +1,20 @@
-"""Export stage: results into CSV / JSON / Parquet files with a Frictionless datapackage.json.
+"""Export stage: results into CSV / JSON / Parquet files or one Excel workbook, with a datapackage.json.
 
 Owns: the output contract (file names, columns, their order and types), deterministic row order
-(documents by id, rows in document order), UTF-8, and atomic writes: every file is written to a
-temporary name beside it and renamed into place, so an interrupted run never leaves half a file.
+(documents by id, rows in document order), UTF-8. Files are written into the folder it is given,
+which is the output folder's staging area (outdir.py swaps the whole set in), so an interrupted or
+failed run never leaves half a file or half a set.
+
+CSV cells keep the text exactly as printed, so a cell that starts with = + - @ stays as it is and
+a spreadsheet that opens the CSV directly may treat it as a formula; the workbook (``--format
+xlsx``) writes every text as text and numbers as numbers, and is the form to open in a spreadsheet.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +36,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("script", "string"),
         ("status", "string"),
         ("error", "string"),
+        ("warnings", "string"),
     ],
     "sections": [
         ("doc_id", "string"),
@@ -96,7 +99,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 DESCRIPTIONS = {
-    "documents": "One row per input file: metadata, detected format and script, status (ok/failed) and error.",
+    "documents": "One row per input file: metadata, detected format and script, status (ok/failed), error and warnings.",
     "sections": "The numbered section tree of each document (一、/（一）/1、/（1）), with page and box.",
     "tables": "Each table, stitched across pages; its cells are in tables/<doc_id>/<table_id>.csv.",
     "metrics": "Every figure: from prose (source=text) or table cells (source=table:<id>), value in base units.",
@@ -105,20 +108,18 @@ DESCRIPTIONS = {
 }
 
 
-@contextmanager
-def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Write to a temporary file in the same folder, then rename it over the target."""
+FORMATS = ("csv", "json", "parquet", "xlsx")
+WORKBOOK = "extract.xlsx"
+# Every name a run writes in the output folder (and so replaces on the next run).
+OUTPUT_NAMES = frozenset(
+    {f"{name}.{ext}" for name in SCHEMAS for ext in ("csv", "json", "parquet")}
+    | {"tables", "json", "datapackage.json", WORKBOOK}
+)
+
+
+def open_text(path: Path) -> IO[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(
-            fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else ""
-        ) as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return open(path, "w", encoding="utf-8", newline="")
 
 
 def cell(value: Any) -> Any:
@@ -135,7 +136,7 @@ def cell(value: Any) -> Any:
 
 def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> int:
     count = 0
-    with atomic_open(path) as handle:
+    with open_text(path) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
@@ -161,6 +162,7 @@ def document_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
             "script": doc.script if doc else None,
             "status": r.status,
             "error": r.error,
+            "warnings": " | ".join(r.warnings),
         }
 
 
@@ -223,27 +225,30 @@ ROWS = {
 
 # --------------------------------------------------------------------------- writing
 def write_outputs(results: list[DocResult], out: Path, fmt: str = "csv") -> dict[str, int]:
-    """Every output file; returns the row count of each dataset."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Every output file into ``out``; returns the row count of each dataset."""
     results = sorted(results, key=lambda r: r.doc_id)
-    counts = {}
-    for name, columns in SCHEMAS.items():
-        rows = list(ROWS[name](results))
-        counts[name] = len(rows)
-        write_dataset(out, name, [c for c, _ in columns], rows, fmt)
+    datasets = {name: list(ROWS[name](results)) for name in SCHEMAS}
+    if fmt == "xlsx":
+        from .workbook import write_workbook
+
+        write_workbook(out / WORKBOOK, results, datasets)
+    else:
+        for name, columns in SCHEMAS.items():
+            write_dataset(out, name, [c for c, _ in columns], datasets[name], fmt)
+        for r in results:
+            if r.document is None:
+                continue
+            for t in r.document.tables:
+                write_table(out, r.doc_id, t)
     for r in results:
-        if r.document is None:
-            continue
-        for t in r.document.tables:
-            write_table(out, r.doc_id, t)
-        with atomic_open(out / "json" / f"{r.doc_id}.json") as handle:
+        with open_text(out / "json" / f"{r.doc_id}.json") as handle:
             json.dump(document_json(r), handle, ensure_ascii=False, indent=1, default=str)
     write_datapackage(out, fmt)
-    return counts
+    return {name: len(rows) for name, rows in datasets.items()}
 
 
 def write_table(out: Path, doc_id: str, table) -> None:
-    with atomic_open(out / "tables" / doc_id / f"{table.table_id}.csv") as handle:
+    with open_text(out / "tables" / doc_id / f"{table.table_id}.csv") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(table.header)
         for row in table.rows:
@@ -254,7 +259,7 @@ def write_dataset(out: Path, name: str, columns: list[str], rows: list[dict[str,
     if fmt == "csv":
         write_csv(out / f"{name}.csv", columns, rows)
     elif fmt == "json":
-        with atomic_open(out / f"{name}.json") as handle:
+        with open_text(out / f"{name}.json") as handle:
             json.dump(
                 [{c: row.get(c) for c in columns} for row in rows], handle, ensure_ascii=False, indent=1, default=str
             )
@@ -268,8 +273,7 @@ def write_dataset(out: Path, name: str, columns: list[str], rows: list[dict[str,
             ],
             columns=columns,
         )
-        with atomic_open(out / f"{name}.parquet", "wb") as handle:
-            frame.to_parquet(handle, index=False)
+        frame.to_parquet(out / f"{name}.parquet", index=False)
     else:
         raise ValueError(f"unknown output format {fmt!r}")
 
@@ -287,6 +291,8 @@ def document_json(r: DocResult) -> dict[str, Any]:
 
 
 def write_datapackage(out: Path, fmt: str) -> None:
+    if fmt == "xlsx":
+        return  # the workbook describes itself; the data package covers the file formats
     suffix = {"csv": "csv", "json": "json", "parquet": "parquet"}[fmt]
     resources = []
     for name, columns in SCHEMAS.items():
@@ -305,5 +311,5 @@ def write_datapackage(out: Path, fmt: str) -> None:
         "profile": "tabular-data-package" if fmt == "csv" else "data-package",
         "resources": resources,
     }
-    with atomic_open(out / "datapackage.json") as handle:
+    with open_text(out / "datapackage.json") as handle:
         json.dump(package, handle, ensure_ascii=False, indent=1)

@@ -86,7 +86,7 @@ def test_two_runs_diff_clean_and_the_second_uses_the_cache(tmp_path: Path) -> No
     out = tmp_path / "out"
     assert invoke("run", str(SMALL), "-o", str(out), "--jobs", "1").exit_code == 0
     first = (out / "metrics.csv").read_bytes()
-    assert list((out / ".cache").glob("*.pickle"))
+    assert list((out / ".cache").glob("*.json"))
     assert invoke("run", str(SMALL), "-o", str(out), "--jobs", "1").exit_code == 0
     assert (out / "metrics.csv").read_bytes() == first
 
@@ -104,7 +104,7 @@ def test_bad_input_fails_alone_with_one_line_each(tmp_path: Path, bad_inputs: di
     result = runner.invoke(app, ["run", *paths, "-o", str(out), "--jobs", "2", "--quiet"])
     assert result.exit_code == 1
     stderr = result.stderr
-    assert "truncated.pdf: corrupt PDF" in stderr
+    assert "truncated.pdf: damaged PDF (repaired by qpdf: can't find startxref" in stderr
     assert "empty.pdf: empty file (0 bytes)" in stderr
     assert "photo.pdf: not a PDF (content looks like a JPEG image)" in stderr
     assert "encrypted.pdf: encrypted PDF: a password is needed" in stderr

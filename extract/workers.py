@@ -1,0 +1,244 @@
+"""Worker processes for the batch, each on one document at a time, under a time and memory limit.
+
+Owns: starting workers (from a preloaded fork server on Linux and macOS, so they neither copy the
+main process's threads nor import everything again), handing them tasks, and the cases where a
+task never answers: a worker that runs past its time limit or its memory limit is killed, one
+that dies (out of memory, a crash in a C library) is noticed, and in each case only its task fails,
+with the reason, and a fresh worker takes the next task. Workers die with the main process
+(no orphans after a kill), ignore Ctrl-C (the main process stops them all at once) and keep
+their stdout/stderr to themselves, so the terminal only ever shows the batch's own lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from .settings import LIMITS, Limits
+
+POLL_S = 0.2  # how often deadlines and memory are looked at while workers are busy
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one task: the function's result, or why there is none."""
+
+    index: int
+    result: Any | None
+    failure: str | None
+    seconds: float
+
+
+@dataclass
+class Slot:
+    process: Any  # multiprocessing.process.BaseProcess
+    conn: Connection
+    task: int | None = None
+    started: float = 0.0
+    pages: int = 0
+
+    def deadline(self, limits: Limits) -> float:
+        return self.started + max(limits.timeout_s, limits.timeout_per_page_s * self.pages)
+
+
+def run_tasks(
+    function: Callable[..., Any],
+    tasks: list[tuple],
+    jobs: int,
+    on_outcome: Callable[[Outcome], None],
+    on_progress: Callable[[int, dict[str, Any]], None] | None = None,
+    limits: Limits = LIMITS,
+) -> None:
+    """Run ``function(*task, progress=...)`` for every task in worker processes; never raises for a
+    task's sake. ``on_outcome`` hears of each task as it ends; KeyboardInterrupt stops everything."""
+    context = worker_context()
+    pending = deque(range(len(tasks)))
+    slots: list[Slot] = []
+    jobs = max(1, min(jobs, len(tasks)))
+    try:
+        while pending or any(s.task is not None for s in slots):
+            while len(slots) < jobs and pending:
+                slots.append(start_worker(context, function))
+            for slot in slots:
+                if slot.task is None and pending:
+                    assign(slot, pending, tasks)
+            busy = [s for s in slots if s.task is not None]
+            now = time.monotonic()
+            timeout = max(0.0, min([POLL_S] + [s.deadline(limits) - now for s in busy]))
+            wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=timeout)
+            for slot in busy:
+                ended = collect(slot, on_outcome, on_progress) or check_limits(slot, limits, on_outcome)
+                if ended and not slot.process.is_alive():
+                    slots.remove(slot)
+                    retire(slot)
+    finally:
+        for slot in slots:
+            retire(slot, graceful=slot.task is None)
+
+
+def worker_context() -> Any:
+    if sys.platform.startswith(("linux", "darwin")):
+        context = mp.get_context("forkserver")
+        context.set_forkserver_preload(["extract.batch"])
+        return context
+    return mp.get_context("spawn")
+
+
+def start_worker(context: Any, function: Callable[..., Any]) -> Slot:
+    parent, child = context.Pipe()
+    process = context.Process(target=worker_main, args=(child, function), daemon=True)
+    process.start()
+    child.close()
+    return Slot(process, parent)
+
+
+def assign(slot: Slot, pending: deque[int], tasks: list[tuple]) -> None:
+    index = pending.popleft()
+    slot.task, slot.started, slot.pages = index, time.monotonic(), 0
+    try:
+        slot.conn.send((index, tasks[index]))
+    except (BrokenPipeError, OSError):  # the worker died before its first task: not the task's fault
+        pending.appendleft(index)
+        slot.task = None
+        slot.process.kill()
+
+
+def collect(
+    slot: Slot, on_outcome: Callable[[Outcome], None], on_progress: Callable[[int, dict[str, Any]], None] | None
+) -> bool:
+    """Read what the worker sent; True when its task ended (answered, or the worker died)."""
+    index = slot.task
+    assert index is not None
+    try:
+        while slot.conn.poll():
+            kind, _, payload = slot.conn.recv()
+            if kind == "progress":
+                slot.pages = max(slot.pages, int(payload.get("pages", 0)))
+                if on_progress:
+                    on_progress(index, payload)
+                continue
+            elapsed = time.monotonic() - slot.started
+            result, failure = (payload, None) if kind == "done" else (None, f"internal error: {payload}")
+            on_outcome(Outcome(index, result, failure, elapsed))
+            slot.task = None
+            return True
+    except (EOFError, OSError):
+        pass  # the worker is gone; its exit code says why
+    if slot.process.is_alive():
+        return False
+    slot.process.join(timeout=1)
+    on_outcome(Outcome(index, None, died(slot.process.exitcode), time.monotonic() - slot.started))
+    slot.task = None
+    return True
+
+
+def check_limits(slot: Slot, limits: Limits, on_outcome: Callable[[Outcome], None]) -> bool:
+    """Kill a worker whose task ran past its time or memory; True when it was killed."""
+    index = slot.task
+    if index is None:
+        return False
+    elapsed = time.monotonic() - slot.started
+    failure = None
+    if time.monotonic() > slot.deadline(limits):
+        failure = (
+            f"timed out after {elapsed:.0f} s (the limit per document; a damaged file can make the PDF parser "
+            "loop; raise it with --timeout for very long documents)"
+        )
+    else:
+        used = resident_mb(slot.process.pid)
+        if used > limits.max_worker_memory_mb:
+            failure = f"used over {limits.max_worker_memory_mb} MB of memory ({used:.0f} MB) and was stopped"
+    if failure is None:
+        return False
+    slot.process.kill()
+    slot.process.join(timeout=5)
+    on_outcome(Outcome(index, None, failure, elapsed))
+    slot.task = None
+    return True
+
+
+def died(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        number = -exitcode
+        name = signal.Signals(number).name if number in signal.valid_signals() else f"signal {number}"
+        hint = " (out of memory?)" if number == signal.SIGKILL else ""
+        return f"the worker reading it was killed by {name}{hint}"
+    return f"the worker reading it exited unexpectedly (code {exitcode})"
+
+
+def resident_mb(pid: int | None) -> float:
+    """Resident memory of a process, from /proc (0 where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def retire(slot: Slot, graceful: bool = False) -> None:
+    """Stop a worker: an idle one is asked to leave, a busy one (Ctrl-C, an error) is killed."""
+    if graceful and slot.process.is_alive():
+        with contextlib.suppress(OSError):
+            slot.conn.send(None)
+        slot.process.join(timeout=1)
+    if slot.process.is_alive():
+        slot.process.kill()
+        slot.process.join(timeout=5)
+    slot.conn.close()
+
+
+# --------------------------------------------------------------------------- inside the worker
+def worker_main(conn: Connection, function: Callable[..., Any]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process handles it
+    die_with_parent()
+    silence_output()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if message is None:
+            return
+        index, args = message
+        try:
+            result = function(*args, progress=partial(send_progress, conn, index))
+            conn.send(("done", index, result))
+        except Exception as exc:  # the function should not raise; if it does, its task fails, not the worker
+            conn.send(("error", index, f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"))
+
+
+def send_progress(conn: Connection, index: int, **info: Any) -> None:
+    conn.send(("progress", index, info))
+
+
+def die_with_parent() -> None:
+    """On Linux the kernel kills this worker when its parent dies, even by SIGKILL."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call above
+        os._exit(1)
+
+
+def silence_output() -> None:
+    """Library warnings and prints from a worker would break the batch's one-line-per-failure output."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
