@@ -11,11 +11,10 @@ from task tables, a cell with several owners and dates split into one record eac
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from typing import TypeVar
 
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase
@@ -23,6 +22,7 @@ from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, 
 from .quantities import Quantity, find_quantities, header_unit, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
 from .settings import LIMITS
+from .wordseg import tagger
 
 T = TypeVar("T")
 
@@ -255,15 +255,6 @@ def previous_noun_phrase(text: str, position: int) -> str:
     return re.split(r"[的了]", clause)[-1][-8:]
 
 
-@lru_cache(maxsize=1)
-def _posseg():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.ERROR)
-    return jieba.posseg
-
-
 def clean_label(ctx: Context, label: str) -> str:
     """Trim a label to the noun phrase it names: no leading function words, no trailing copula."""
     label = re.sub(r"\s+", "", label)
@@ -280,7 +271,7 @@ def clean_label(ctx: Context, label: str) -> str:
                 label, changed = label[: -len(word)], True
     if len(label) > 12:
         # keep the trailing words, after the last preposition, conjunction or particle, up to 12 characters
-        words = list(_posseg().cut(label))
+        words = list(tagger().cut(label))
         kept: list[str] = []
         for word in reversed(words):
             if word.flag[:1] in ("p", "c", "u") or sum(map(len, kept)) + len(word.word) > 12:

@@ -23,6 +23,7 @@ from .model import Document, Records
 # Libraries whose behaviour shapes the results: a new version may read a PDF differently.
 LIBRARIES = ("pdfplumber", "pdfminer.six", "pikepdf", "opencc-python-reimplemented", "jieba", "cn2an", "regex")
 ENTRY_SUFFIX = ".json"
+PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -37,10 +38,9 @@ class Entry:
 
 
 @cache
-def code_digest() -> str:
+def code_digest(package: Path = PACKAGE) -> str:
     """The package's own files and the versions of the libraries it reads with."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".txt", ".yaml", ".json"):
             digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())

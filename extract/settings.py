@@ -13,11 +13,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Limits:
     # Seconds one document may take. The slowest real document we have, the 250-page Hansard,
-    # takes ~20 s on one core here (`python benchmarks/bench.py --realworld`); a PDF whose object
-    # references loop makes the PDF parser spin forever.
+    # takes ~20 s on one core here (`python benchmarks/bench.py --realworld`), 0.08 s a page; a
+    # PDF whose forms draw each other ten times over, ten levels deep, makes the parser spin for
+    # days. 300 s covers ~3,500 pages at the Hansard's pace; raise it with --timeout beyond that.
     timeout_s: float = 300.0
-    # ... and for long documents at least this much per page (0.08 s/page measured on the Hansard).
-    timeout_per_page_s: float = 1.0
     # Resident memory one worker may use. Peak per worker: 226 MB for the 250-page Hansard.
     max_worker_memory_mb: int = 3072
     # Decoded content (page description, form and font streams) one page may inflate to. Largest

@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import select
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -45,10 +47,9 @@ class Slot:
     conn: Connection
     task: int | None = None
     started: float = 0.0
-    pages: int = 0
 
     def deadline(self, limits: Limits) -> float:
-        return self.started + max(limits.timeout_s, limits.timeout_per_page_s * self.pages)
+        return self.started + limits.timeout_s
 
 
 def run_tasks(
@@ -89,7 +90,7 @@ def run_tasks(
 def worker_context() -> Any:
     if sys.platform.startswith(("linux", "darwin")):
         context = mp.get_context("forkserver")
-        context.set_forkserver_preload(["extract.batch"])
+        context.set_forkserver_preload(["extract.batch", "extract.warm"])
         return context
     return mp.get_context("spawn")
 
@@ -104,7 +105,7 @@ def start_worker(context: Any, function: Callable[..., Any]) -> Slot:
 
 def assign(slot: Slot, pending: deque[int], tasks: list[tuple]) -> None:
     index = pending.popleft()
-    slot.task, slot.started, slot.pages = index, time.monotonic(), 0
+    slot.task, slot.started = index, time.monotonic()
     try:
         slot.conn.send((index, tasks[index]))
     except (BrokenPipeError, OSError):  # the worker died before its first task: not the task's fault
@@ -123,7 +124,6 @@ def collect(
         while slot.conn.poll():
             kind, _, payload = slot.conn.recv()
             if kind == "progress":
-                slot.pages = max(slot.pages, int(payload.get("pages", 0)))
                 if on_progress:
                     on_progress(index, payload)
                 continue
@@ -201,6 +201,7 @@ def retire(slot: Slot, graceful: bool = False) -> None:
 def worker_main(conn: Connection, function: Callable[..., Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process handles it
     die_with_parent()
+    threading.Thread(target=exit_when_orphaned, args=(conn.fileno(),), daemon=True).start()
     silence_output()
     while True:
         try:
@@ -219,6 +220,19 @@ def worker_main(conn: Connection, function: Callable[..., Any]) -> None:
 
 def send_progress(conn: Connection, index: int, **info: Any) -> None:
     conn.send(("progress", index, info))
+
+
+def exit_when_orphaned(fd: int) -> None:
+    """Leave the moment the main process's end of the connection closes (it died, even by SIGKILL),
+    even in the middle of a document. The fork server is the worker's parent and would not die
+    first: each worker holds the fork server's own lifeline open."""
+    hangup = select.POLLHUP | getattr(select, "POLLRDHUP", 0)
+    poller = select.poll()
+    poller.register(fd, hangup)
+    while True:
+        for _, events in poller.poll():
+            if events & (hangup | select.POLLERR | select.POLLNVAL):
+                os._exit(1)
 
 
 def die_with_parent() -> None:

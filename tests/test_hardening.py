@@ -1,0 +1,700 @@
+"""Hostile inputs and faults: every one fails alone, with one clear line, and nothing else is lost.
+
+Most tests run the command in a subprocess, as users do: worker processes, signals, the terminal
+output and the exit code are part of what is tested.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT
+from hostile import decompression_bomb, fan_out, hostile_folder, missing_mediabox, reference_loop, without_trailer
+
+SMALL = CORPUS / "shaoxing-annual-2020.pdf"
+NOTICE = CORPUS / "zhejiang-notice-2018-30.pdf"
+
+
+def extract(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "extract", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        **kwargs,
+    )
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "extract", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def documents(out: Path) -> dict[str, dict[str, str]]:
+    return {d["doc_id"]: d for d in read_csv(out / "documents.csv")}
+
+
+def process_table() -> dict[int, tuple[int, str]]:
+    """pid → (parent pid, state) of every process, from /proc."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def descendants(pid: int) -> set[int]:
+    table = process_table()
+    found, frontier = set(), {pid}
+    while frontier:
+        children = {p for p, (parent, _) in table.items() if parent in frontier}
+        frontier = children - found
+        found |= children
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    table = process_table()
+    return {p for p in pids if p in table and table[p][1] != "Z"}
+
+
+def wait_for_workers(process: subprocess.Popen, deadline: float = 60) -> set[int]:
+    """The worker processes (grandchildren: main → fork server → workers) once one is busy."""
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        table = process_table()
+        children = {p for p, (parent, _) in table.items() if parent == process.pid}
+        workers = {p for p, (parent, _) in table.items() if parent in children}
+        if workers:
+            time.sleep(1.5)  # let it take its first document
+            return workers
+        time.sleep(0.1)
+    raise AssertionError("no worker process started")
+
+
+needs_linux = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+
+
+# --------------------------------------------------------------------------- 1, 15, 17: the reader
+@pytest.mark.parametrize("where", ["mediabox", "contents", "pages"])
+def test_reference_loops_do_not_hang(tmp_path: Path, where: str) -> None:
+    from extract.errors import ReadError
+    from extract.read import read_document
+
+    path = tmp_path / f"loop-{where}.pdf"
+    path.write_bytes(reference_loop(where))
+    try:
+        raw = read_document(path)  # repaired by qpdf, and said so
+        assert raw.warnings and raw.warnings[0].startswith("repaired by qpdf")
+    except ReadError as exc:  # the page tree itself loops: nothing to repair
+        assert where == "pages" and "corrupt PDF: unable to find page tree" in str(exc)
+
+
+def test_a_document_past_its_time_limit_fails_alone(tmp_path: Path) -> None:
+    """A valid PDF whose forms draw each other 10^8 times: the parser would spin for days."""
+    hang = tmp_path / "fan-out.pdf"
+    hang.write_bytes(fan_out())
+    out = tmp_path / "out"
+    started = time.monotonic()
+    result = extract(str(hang), str(SMALL), "-o", str(out), "--timeout", "4", "--jobs", "1", "-q")
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"extract: {hang}: timed out after 4 s (the limit per document; a damaged file can make the PDF parser loop; "
+        "raise it with --timeout for very long documents)"
+    ]
+    docs = documents(out)
+    assert docs["fan-out"]["status"] == "failed" and docs["shaoxing-annual-2020"]["status"] == "ok"
+
+
+@needs_linux
+def test_decompression_bomb_is_refused_without_inflating(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(decompression_bomb(200))
+    assert bomb.stat().st_size < 400_000
+    code = (  # VmHWM, not ru_maxrss: a forked child inherits its parent's ru_maxrss
+        "import re, sys\n"
+        "from extract.read import read_document\n"
+        "from extract.errors import ReadError\n"
+        "try:\n    read_document(sys.argv[1])\nexcept ReadError as exc:\n    print(exc)\n"
+        "print(re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(bomb)], capture_output=True, text=True, check=True)
+    message, peak_kb = result.stdout.splitlines()
+    assert message.startswith("page 1 inflates to over 64 MB of content (a decompression bomb")
+    assert int(peak_kb) < 400_000  # inflated whole, the stream alone would take 200 MB, pdfminer twice that
+
+
+def test_damaged_trailer_is_repaired_and_says_so(tmp_path: Path) -> None:
+    from extract.pipeline import extract_file
+
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(without_trailer(SMALL.read_bytes()))
+    document = extract_file(damaged)
+    original = extract_file(SMALL)
+    assert document.warnings == [
+        "repaired by qpdf: can't find startxref; unable to find trailer dictionary while recovering damaged file"
+    ]
+    assert [p.text for p in document.paragraphs] == [p.text for p in original.paragraphs]
+    assert document.tables == original.tables
+
+
+def test_missing_mediabox_is_repaired_not_a_python_error(tmp_path: Path) -> None:
+    from extract.pipeline import extract_file
+
+    path = tmp_path / "no-box.pdf"
+    path.write_bytes(missing_mediabox())
+    document = extract_file(path)
+    assert document.paragraphs[0].text == "Hello"
+    assert "MediaBox is undefined; setting to letter" in document.warnings[0]
+
+
+# --------------------------------------------------------------------------- 5: dedupe
+def test_dedupe_is_pdfplumbers_result_in_n_log_n() -> None:
+    import random
+
+    from pdfplumber.utils import dedupe_chars as reference
+
+    from extract.read import dedupe_chars
+
+    rng = random.Random(7)
+
+    def chars(n: int) -> list[dict]:
+        out = []
+        for _ in range(n):
+            c = {
+                "upright": rng.random() < 0.9,
+                "text": rng.choice("一二三ab"),
+                "fontname": rng.choice(["F1", "F2"]),
+                "size": rng.choice([10.0, 12.0]),
+                "doctop": round(rng.uniform(0, 40), 1),
+                "x0": round(rng.uniform(0, 40), 1),
+            }
+            out.append(c)
+            if rng.random() < 0.3:  # a fake-bold double, near or exactly on top
+                out.append(
+                    dict(c, doctop=c["doctop"] + rng.choice([0, 0.5, 1.0, 1.5]), x0=c["x0"] + rng.choice([0, 1, 2]))
+                )
+        return out
+
+    for _ in range(200):
+        sample = chars(rng.randint(0, 60))
+        assert [id(c) for c in dedupe_chars(sample)] == [id(c) for c in reference(sample, tolerance=1)]
+    big = chars(20_000)
+    started = time.perf_counter()
+    dedupe_chars(big)
+    assert time.perf_counter() - started < 10  # a hang guard: the quadratic version took 209 s
+
+
+# --------------------------------------------------------------------------- 2, 22: one clear line each
+def test_error_lines_print_names_as_they_are(tmp_path: Path) -> None:
+    names = ["report[v2].pdf", "a[/x]b.pdf", "new\nline.pdf", "[bold]x[/bold].pdf"]
+    paths = []
+    for name in names:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"%PDF-1.4 not really")
+        paths.append(str(path))
+    out = tmp_path / "out"
+    result = extract(*paths, str(SMALL), "-o", str(out), "--jobs", "1", "-q")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4 and all(line.startswith("extract: ") for line in lines)
+    for name in ["report[v2].pdf", "a[/x]b.pdf", "new\\nline.pdf", "[bold]x[/bold].pdf"]:
+        assert any(f"{tmp_path}/{name}: corrupt PDF" in line for line in lines), (name, lines)
+    assert documents(out)["shaoxing-annual-2020"]["status"] == "ok"
+
+
+def test_say_prints_markup_literally(capsys) -> None:
+    from extract.cli import say
+
+    say("x.pdf: Invalid tag [/Span] at [bold]")
+    assert capsys.readouterr().err == "extract: x.pdf: Invalid tag [/Span] at [bold]\n"
+
+
+# --------------------------------------------------------------------------- 3, 4: the cache
+def run_batch_results(paths: list[Path], cache_dir: Path):
+    from extract.batch import run_batch
+
+    return run_batch(paths, ROOT / "rules", jobs=1, cache_dir=cache_dir)
+
+
+def test_same_bytes_under_two_names_give_two_documents(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    shutil.copy(SMALL, a)
+    shutil.copy(SMALL, b)
+    cache_dir = tmp_path / "cache"
+    first = run_batch_results([a], cache_dir)  # fills the cache
+    results = run_batch_results([a, b], cache_dir)
+    assert [r.cached for r in results] == [True, True]
+    for result, doc_id in zip(results, ["a", "b"]):
+        assert result.doc_id == result.document.doc_id == doc_id
+        assert result.path == result.document.path
+        assert {m.doc_id for m in result.records.metrics} == {doc_id}
+        assert len(result.records.metrics) == len(first[0].records.metrics)
+
+
+def test_a_renamed_file_comes_from_the_cache_under_its_new_id(tmp_path: Path) -> None:
+    old = tmp_path / "old.pdf"
+    shutil.copy(SMALL, old)
+    out = tmp_path / "out"
+    assert extract(str(old), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    new = old.rename(tmp_path / "new.pdf")
+    assert extract(str(new), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    assert list(documents(out)) == ["new"]
+    assert {m["doc_id"] for m in read_csv(out / "metrics.csv")} == {"new"}
+    record = json.loads((out / "json" / "new.json").read_text(encoding="utf-8"))
+    assert record["document"]["doc_id"] == "new" and record["path"] == str(new)
+
+
+def test_the_cache_key_follows_the_code(tmp_path: Path) -> None:
+    from extract import cache
+
+    package = ROOT / "extract"
+    copy = tmp_path / "extract"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    digest = cache.code_digest.__wrapped__  # uncached: the copy changes under the same path
+    assert digest(copy) == digest(package)
+    (copy / "tables.py").write_text((copy / "tables.py").read_text() + "\n# changed\n")
+    assert digest(copy) != digest(package)
+    assert cache.entry_key("a" * 64, "rules1") != cache.entry_key("a" * 64, "rules2")
+
+
+def test_planted_or_damaged_cache_entries_are_misses_never_code(tmp_path: Path) -> None:
+    import pickle
+
+    from extract import cache
+    from extract.batch import file_sha, rules_for
+
+    out = tmp_path / "out"
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    key = cache.entry_key(file_sha(SMALL), rules_for(str(ROOT / "rules")).digest)
+    (out / ".cache").mkdir(parents=True)
+    (out / ".cache" / f"{key}.pickle").write_bytes(pickle.dumps(Exploit()))
+    for planted in (
+        pickle.dumps(Exploit()),
+        b'{"status": "ok", "error": "", "document": {"pages": "many"}}',
+        b"\x00garbage",
+    ):
+        (out / ".cache" / f"{key}.json").write_bytes(planted)
+        result = extract(str(SMALL), "-o", str(out), "-q", "--jobs", "1")
+        assert result.returncode == 0, result.stderr
+        assert not marker.exists()
+        assert len(read_csv(out / "metrics.csv")) > 30  # read afresh, and the entry rewritten
+        assert json.loads((out / ".cache" / f"{key}.json").read_text())["status"] == "ok"
+
+
+# --------------------------------------------------------------------------- 6, 13: workers and signals
+@needs_linux
+def test_a_killed_worker_fails_only_its_document(tmp_path: Path) -> None:
+    hang = tmp_path / "fan-out.pdf"
+    hang.write_bytes(fan_out())
+    out = tmp_path / "out"
+    process = start(str(hang), str(SMALL), str(NOTICE), "-o", str(out), "--jobs", "1", "-q", "--timeout", "600")
+    try:
+        for worker in wait_for_workers(process):
+            os.kill(worker, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 1
+    assert stderr.splitlines() == [f"extract: {hang}: the worker reading it was killed by SIGKILL (out of memory?)"]
+    docs = documents(out)
+    assert docs["shaoxing-annual-2020"]["status"] == "ok" and docs["zhejiang-notice-2018-30"]["status"] == "ok"
+
+
+@needs_linux
+def test_ctrl_c_stops_at_once_writes_nothing_and_leaves_no_process(tmp_path: Path) -> None:
+    hang = tmp_path / "fan-out.pdf"
+    hang.write_bytes(fan_out())
+    out = tmp_path / "out"
+    process = start(str(hang), str(SMALL), "-o", str(out), "--jobs", "2", "--timeout", "600")
+    try:
+        wait_for_workers(process)
+        family = descendants(process.pid)
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - interrupted
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert took < 10  # ignored for 12 s before, with a hanging document forever
+    assert "extract: interrupted: no outputs written to" in stderr and "Traceback" not in stderr
+    assert not (out / "documents.csv").exists()
+    time.sleep(0.5)
+    assert not alive(family)
+
+
+@needs_linux
+def test_killing_the_main_process_leaves_no_worker_behind(tmp_path: Path) -> None:
+    hang = tmp_path / "fan-out.pdf"
+    hang.write_bytes(fan_out())
+    process = start(str(hang), str(SMALL), "-o", str(tmp_path / "out"), "--jobs", "2", "--timeout", "600")
+    try:
+        wait_for_workers(process)
+        family = descendants(process.pid)
+        assert len(family) >= 2
+        process.kill()
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while alive(family) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        process.kill()
+    assert not alive(family)
+
+
+# --------------------------------------------------------------------------- 7, 18, 20: ids and file names
+def test_long_stems_get_bounded_ids_and_complete_outputs(tmp_path: Path) -> None:
+    stem = "关于印发数据资源归集共享工作要点的通知" * 4 + "附件一至十七"  # 246 bytes
+    assert 236 < len(stem.encode()) <= 251
+    long_path = tmp_path / f"{stem}.pdf"
+    shutil.copy(NOTICE, long_path)
+    out = tmp_path / "out"
+    result = extract(str(long_path), "-o", str(out), "-q", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    (doc,) = read_csv(out / "documents.csv")
+    assert doc["status"] == "ok" and len(doc["doc_id"].encode()) <= 120 and doc["doc_id"][:10] == stem[:10]
+    assert (out / "json" / f"{doc['doc_id']}.json").is_file()
+    assert (out / "tables" / doc["doc_id"] / "t01.csv").is_file()
+
+
+def test_same_stem_in_two_folders_gives_two_stable_ids(tmp_path: Path) -> None:
+    from extract.batch import document_ids
+
+    a, b = tmp_path / "2023" / "report.pdf", tmp_path / "2024" / "report.pdf"
+    for path in (a, b):
+        path.parent.mkdir()
+        shutil.copy(SMALL, path)
+    assert document_ids([a, b]) == ["2023-report", "2024-report"]
+    assert document_ids([b, a]) == ["2024-report", "2023-report"]  # the same id whatever the order
+    out = tmp_path / "out"
+    assert extract(str(a), str(b), "-o", str(out), "-q", "--jobs", "2").returncode == 0
+    assert sorted(documents(out)) == ["2023-report", "2024-report"]
+    assert (out / "json" / "2023-report.json").is_file() and (out / "json" / "2024-report.json").is_file()
+
+
+def test_dot_stems_stay_inside_the_output_folder(tmp_path: Path) -> None:
+    from extract.batch import document_ids, safe_id
+
+    assert safe_id(".") == "_" and safe_id("..") == "_." and safe_id("a/b\\c:d") == "a_b_c_d"
+    one, two = tmp_path / "..pdf", tmp_path / "...pdf"  # stems '.' and '..'
+    shutil.copy(NOTICE, one)
+    shutil.copy(NOTICE, two)
+    assert document_ids([one, two]) == ["_", "_."]
+    out = tmp_path / "out" / "deep"
+    assert extract(str(one), str(two), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"tables/_/t01.csv", "tables/_./t01.csv", "json/_.json", "json/_..json"} <= written
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["deep"]
+
+
+# --------------------------------------------------------------------------- 8: nothing written into installed packages
+def installed_files() -> dict[str, tuple[int, float]]:
+    import sysconfig
+
+    roots = {Path(sysconfig.get_paths()["purelib"]), Path(sysconfig.get_paths()["platlib"]), ROOT / "extract"}
+    files = {}
+    for root in roots:
+        for path in root.rglob("*"):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            info = path.stat()
+            files[str(path)] = (info.st_size, info.st_mtime)
+    return files
+
+
+def test_a_run_writes_nothing_into_installed_packages(tmp_path: Path) -> None:
+    before = installed_files()
+    env = dict(os.environ, HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    result = extract(str(SMALL), str(NOTICE), "-o", str(tmp_path / "out"), "-q", env=env)
+    assert result.returncode == 0, result.stderr
+    after = installed_files()
+    assert {k: v for k, v in after.items() if before.get(k) != v} == {}
+
+
+# --------------------------------------------------------------------------- 10, 11, 14, 21, 23: the output folder
+def test_output_path_that_is_a_file_is_a_usage_error_before_any_work(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("mine")
+    result = extract(str(SMALL), "-o", str(target))
+    assert result.returncode == 2
+    assert result.stderr == f"extract: {target}: exists and is not a folder; pass -o a folder\n"
+    result = extract(str(SMALL), "-o", str(target / "sub"))
+    assert result.returncode == 2 and "cannot create the output folder (Not a directory)" in result.stderr
+    assert target.read_text() == "mine"
+
+
+def drop_privileges_available() -> bool:
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def unprivileged(*args: str) -> subprocess.CompletedProcess:
+    """The command as root without the right to bypass file permissions (as a normal user runs it)."""
+    return subprocess.run(
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "extract", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.skipif(not drop_privileges_available(), reason="needs root and setpriv to make a file unreadable to us")
+def test_an_unreadable_input_fails_alone(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.pdf"
+    shutil.copy(SMALL, secret)
+    secret.chmod(0)
+    out = tmp_path / "out"
+    result = unprivileged(str(secret), str(NOTICE), "-o", str(out), "-q", "--jobs", "1")
+    assert result.returncode == 1
+    assert result.stderr == f"extract: {secret}: permission denied: the file cannot be read by this user\n"
+    docs = documents(out)
+    assert docs["secret"]["status"] == "failed" and docs["zhejiang-notice-2018-30"]["status"] == "ok"
+
+
+@pytest.mark.skipif(not drop_privileges_available(), reason="needs root and setpriv to make a folder unwritable to us")
+def test_an_unwritable_output_folder_is_a_usage_error_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    result = unprivileged(str(SMALL), "-o", str(out))
+    assert result.returncode == 2
+    assert result.stderr == f"extract: {out}: cannot write in the output folder (Permission denied)\n"
+
+
+def test_a_pipe_or_a_folder_as_input_fails_alone(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.pdf"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder.pdf"
+    folder.mkdir()
+    out = tmp_path / "out"
+    result = extract(str(pipe), str(folder), str(SMALL), "-o", str(out), "-q", "--jobs", "1", timeout=120)
+    assert result.returncode == 1
+    assert sorted(result.stderr.splitlines()) == [
+        f"extract: {folder}: is a directory, not a file",
+        f"extract: {pipe}: not a regular file (a pipe, socket or device); copy the document to a file first",
+    ]
+    assert documents(out)["shaoxing-annual-2020"]["status"] == "ok"
+
+
+def test_a_full_disk_leaves_the_previous_outputs_whole(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from typer.testing import CliRunner
+
+    from extract import export
+    from extract.cli import app
+
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(SMALL), "-o", str(out), "-q", "--jobs", "1"]).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    real = export.write_table
+
+    def disk_full(*args, **kwargs):
+        real(*args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export, "write_table", disk_full)
+    result = runner.invoke(app, ["run", str(NOTICE), "-o", str(out), "-q", "--jobs", "1"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"extract: {out}: cannot write the outputs (No space left on device); the previous outputs are unchanged\n"
+    )
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    assert after == before
+    assert not [p for p in out.rglob("*") if p.name.startswith((".staging-", ".trash-")) or p.suffix == ".tmp"]
+
+
+def tmpfs_available(path: Path) -> bool:
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    path.mkdir()
+    ok = (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(path)], capture_output=True).returncode
+        == 0
+    )
+    return ok
+
+
+def test_a_really_full_disk(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    if not tmpfs_available(disk):
+        pytest.skip("needs root and mount to make a small file system (the monkeypatched test covers the logic)")
+    try:
+        result = extract(str(SMALL), str(NOTICE), "-o", str(disk / "out"), "-q", "--jobs", "1")
+        assert result.returncode == 1
+        assert "cannot write the outputs (No space left on device); the previous outputs are unchanged" in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        leftovers = [p for p in (disk / "out").rglob("*") if p.is_file() and p.name != ".extract.lock"]
+        assert all(p.parent.name == ".cache" and p.suffix == ".json" for p in leftovers), leftovers
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
+    from extract.outdir import output_folder
+
+    out = tmp_path / "out"
+    with output_folder(out):
+        result = extract(str(SMALL), "-o", str(out), "-q")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"extract: {out}: another extract run (pid {os.getpid()}) is writing to this folder; "
+        "wait for it to finish or pass another -o\n"
+    )
+    assert extract(str(SMALL), "-o", str(out), "-q").returncode == 0  # free again once the first is done
+
+
+def test_outputs_replace_the_previous_set_and_leftovers_are_cleaned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert extract(str(SMALL), str(NOTICE), "-o", str(out), "-q").returncode == 0
+    (out / ".staging-old").mkdir()
+    (out / ".staging-old" / "metrics.csv").write_text("half")
+    (out / ".cache" / ".abc.123.tmp").write_text("half")
+    (out / "notes.txt").write_text("the user's own file")
+    assert extract(str(SMALL), "-o", str(out), "-q").returncode == 0
+    assert sorted(p.name for p in (out / "json").iterdir()) == ["shaoxing-annual-2020.json"]
+    assert not (out / "tables" / "zhejiang-notice-2018-30").exists()
+    assert not (out / ".staging-old").exists() and not (out / ".cache" / ".abc.123.tmp").exists()
+    assert (out / "notes.txt").read_text() == "the user's own file"
+
+
+def test_output_files_follow_the_umask(tmp_path: Path) -> None:
+    for umask, file_mode, dir_mode in ((0o022, 0o644, 0o755), (0o027, 0o640, 0o750)):
+        out = tmp_path / f"out{umask:o}"
+        result = subprocess.run(
+            [
+                "sh",
+                "-c",
+                f'umask {umask:03o} && exec "$0" -m extract "$1" -o "$2" -q',
+                sys.executable,
+                str(NOTICE),
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stderr
+        assert (out / "metrics.csv").stat().st_mode & 0o777 == file_mode
+        assert (out / "json" / "zhejiang-notice-2018-30.json").stat().st_mode & 0o777 == file_mode
+        assert (out / "tables" / "zhejiang-notice-2018-30" / "t01.csv").stat().st_mode & 0o777 == file_mode
+        assert (out / "tables").stat().st_mode & 0o777 == dir_mode
+
+
+# --------------------------------------------------------------------------- 12: formula-like cells
+def test_formula_like_cells_stay_exact_in_csv_and_are_text_in_the_workbook(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    notice = tmp_path / "cells.txt"
+    notice.write_text(
+        "关于报送数据的通知\n\n附件\n\n数据表\n序号\t名称\t数量\t编码\n1\t=SUM(A1:A9)\t1,234\t03\n2\t@cmd\t55%\t-2\n3\t+1\t7\t=1+1\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert extract(str(notice), "-o", str(out), "-q").returncode == 0
+    table = (out / "tables" / "cells" / "t01.csv").read_text(encoding="utf-8")
+    assert "=SUM(A1:A9)" in table and "@cmd" in table and "+1" in table and "=1+1" in table
+    assert extract(str(notice), "-o", str(tmp_path / "xl"), "-q", "--format", "xlsx").returncode == 0
+    book = load_workbook(tmp_path / "xl" / "extract.xlsx")
+    sheet = book[next(name for name in book.sheetnames if name.startswith("1 "))]
+    rows = [[c for c in row] for row in sheet.iter_rows(min_row=3)]
+    by_text = {str(c.value): c for row in rows for c in row if c.value is not None}
+    for text in ("=SUM(A1:A9)", "@cmd", "+1", "=1+1", "03"):
+        assert by_text[text].data_type == "s", text
+    assert by_text["1234"].data_type == "n" and by_text["1234"].number_format == "#,##0"
+    assert by_text["0.55"].data_type == "n" and by_text["0.55"].number_format == "0%"
+    assert set(book.sheetnames) >= {"documents", "sections", "tables", "metrics", "deadlines", "checks"}
+
+
+# --------------------------------------------------------------------------- 22: quiet libraries
+def test_library_noise_never_reaches_the_terminal(tmp_path: Path) -> None:
+    """jieba logs a traceback when it cannot write its dictionary cache (here: a folder stands where
+    the file goes); that and pdfminer's warnings stay out of the batch's and inspect's output."""
+    cache_home, temp = tmp_path / "cache", tmp_path / "tmp"
+    (cache_home / "extract" / "jieba.cache").mkdir(parents=True)
+    (temp / "jieba.cache").mkdir(parents=True)
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache_home), TMPDIR=str(temp))
+    out = tmp_path / "out"
+    for extra in ([], ["--jobs", "1"]):
+        result = extract(str(SMALL), "-o", str(out), "-q", "--no-cache", *extra, env=env)
+        assert result.returncode == 0 and result.stderr == "" and result.stdout == ""
+    inspected = extract("inspect", str(SMALL), env=env)
+    assert inspected.returncode == 0 and inspected.stderr == ""
+
+
+# --------------------------------------------------------------------------- all of it at once
+def test_a_batch_of_hostile_files_beside_good_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "downloads"
+    files = hostile_folder(folder, [SMALL, NOTICE])
+    inputs = [str(p) for p in files.values()] + [str(folder / SMALL.name), str(folder / NOTICE.name)]
+    out = tmp_path / "out"
+    started = time.monotonic()
+    result = extract(*inputs, "-o", str(out), "--timeout", "5", "--jobs", "2", "-q", timeout=240)
+    assert time.monotonic() - started < 120
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert all(line.startswith("extract: ") for line in lines), lines
+    from extract.batch import safe_id
+
+    docs = documents(out)
+    failing = {name for name, path in files.items() if docs[safe_id(path.stem)]["status"] == "failed"}
+    assert failing == {
+        "loop-pages.pdf",
+        "fan-out.pdf",
+        "bomb.pdf",
+        "truncated.pdf",
+        "empty.pdf",
+        "photo.pdf",
+        "page.pdf",
+        "report[v2].pdf",
+        "a[/x]b.pdf",
+        "new\nline.pdf",
+        "encrypted.pdf",
+        "folder.pdf",
+        "pipe.pdf",
+    }
+    for name in failing:
+        shown = str(files[name]).replace("\n", "\\n")
+        assert sum(line.startswith(f"extract: {shown}: ") for line in lines) == 1, name
+    assert len(lines) == len(failing)
+    repaired = {"loop-mediabox", "loop-contents", "no-mediabox", "no-trailer"}
+    assert all(docs[name]["warnings"].startswith("repaired by qpdf") for name in repaired)
+    for good in ("shaoxing-annual-2020", "zhejiang-notice-2018-30"):
+        assert docs[good]["status"] == "ok" and docs[good]["warnings"] == ""
+        golden = read_csv(ROOT / "tests" / "golden" / good / "metrics.csv")
+        assert len([m for m in read_csv(out / "metrics.csv") if m["doc_id"] == good]) == len(golden)
