@@ -84,6 +84,14 @@ def alive(pids: set[int]) -> set[int]:
     return {p for p in pids if p in table and table[p][1] != "Z"}
 
 
+def alive_after(pids: set[int], seconds: float) -> set[int]:
+    """The processes still alive once they had ``seconds`` to exit (helpers exit when they see EOF)."""
+    deadline = time.monotonic() + seconds
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive(pids)
+
+
 def wait_for_workers(process: subprocess.Popen, deadline: float = 60) -> set[int]:
     """The worker processes (grandchildren: main → fork server → workers) once one is busy."""
     started = time.monotonic()
@@ -357,8 +365,7 @@ def test_ctrl_c_stops_at_once_writes_nothing_and_leaves_no_process(tmp_path: Pat
     assert took < 10  # ignored for 12 s before, with a hanging document forever
     assert "extract: interrupted: no outputs written to" in stderr and "Traceback" not in stderr
     assert not (out / "documents.csv").exists()
-    time.sleep(0.5)
-    assert not alive(family)
+    assert not alive_after(family, seconds=10)
 
 
 @needs_linux
@@ -372,12 +379,10 @@ def test_killing_the_main_process_leaves_no_worker_behind(tmp_path: Path) -> Non
         assert len(family) >= 2
         process.kill()
         process.wait(timeout=10)
-        deadline = time.monotonic() + 10
-        while alive(family) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        left = alive_after(family, seconds=10)
     finally:
         process.kill()
-    assert not alive(family)
+    assert not left
 
 
 # --------------------------------------------------------------------------- 7, 18, 20: ids and file names
