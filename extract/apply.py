@@ -127,8 +127,11 @@ def rule_metrics(
         if rule.section is not None and not search(rule.section, section_heading(ctx.doc, para.section_id)):
             continue
         for m in finditer(rule.pattern, para.text):
-            group = "quantity" if "quantity" in m.groupdict() and m.group("quantity") else "number"
-            text = m.group(group)
+            values = m.groupdict()
+            group = "quantity" if values.get("quantity") else "number"
+            text = values.get(group)
+            if not text:  # the value is optional in the pattern and absent here
+                continue
             q = parse_quantity(text)
             if q is None:
                 continue
@@ -301,7 +304,7 @@ def entity_at(ctx: Context, text: str, position: int) -> str:
     sentence = text[start:position]
     found: tuple[int, str] | None = None
     for i, pattern in enumerate(ctx.rules.common.entities):
-        matches = guarded(ctx, f"rules/common.yaml: entities[{i}]", partial(finditer, pattern, sentence)) or []
+        matches = guarded(ctx, ctx.rules.common.entity_sources[i], partial(finditer, pattern, sentence)) or []
         for m in matches:
             if found is None or m.end() > found[0]:
                 found = (m.end(), m.group(0))
@@ -415,9 +418,9 @@ def sum_checks(ctx: Context, table: Table, columns: list[str], rule: TableRule) 
         if total is None or not parts:
             continue
         digits = max(decimals(row[col].text) for row in table.rows)
-        unit_factor = abs(total) / max(
-            abs(float(table.rows[total_row][col].text.replace(",", "").rstrip("%") or 1)), 1e-12
-        )
+        printed = re.search(r"\d[\d,]*(?:\.\d+)?", table.rows[total_row][col].text)
+        printed_value = float(printed.group(0).replace(",", "")) if printed else 0.0
+        unit_factor = abs(total) / printed_value if printed_value else 1.0  # 9万 printed, 90000 summed
         tolerance = (0.5 * 10**-digits) * len(parts) * unit_factor if digits else 0.0
         expected = sum(parts)
         passed = abs(expected - total) <= tolerance + 1e-6
@@ -500,7 +503,7 @@ def task_after(ctx: Context, text: str, start: int, end: int, stop: int) -> tupl
 def find_owner(ctx: Context, text: str) -> str:
     best = ""
     for i, pattern in enumerate(ctx.rules.common.owners):
-        m = guarded(ctx, f"rules/common.yaml: owners[{i}]", partial(search, pattern, text))
+        m = guarded(ctx, ctx.rules.common.owner_sources[i], partial(search, pattern, text))
         if m and len(m.group(0)) > len(best):
             best = m.group(0)
     return best

@@ -11,10 +11,10 @@ of the input paths.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import stat
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,7 +26,7 @@ from .apply import apply_rules
 from .errors import ReadError
 from .model import Document, Records
 from .pipeline import extract_file
-from .read import Progress
+from .read import Progress, display_path, reading_kind
 from .rules import RuleSet, load_rules
 from .settings import LIMITS, Limits
 from .workers import Outcome, run_tasks
@@ -72,28 +72,33 @@ def process_file(
     path: str, doc_id: str, rules_dir: str, cache_dir: str | None, progress: Progress | None = None
 ) -> DocResult:
     """Everything for one file (in a worker); never raises: a failure is a result with status 'failed'."""
-    rules = rules_for(rules_dir)
+    rules = rules_for(rules_dir)  # checked as the main process checked them: the same files refused
+    if progress:
+        progress(started=True)  # the time limit counts from here, not from loading the rules
     try:
         document = extract_file(path, doc_id, progress)
         records = apply_rules(document, rules)
         status, error, warnings = document_status(document, records)
-        result = DocResult(doc_id, path, document.sha256, status, error, document, records, warnings=warnings)
+        result = DocResult(
+            doc_id, display_path(path), document.sha256, status, error, document, records, warnings=warnings
+        )
     except ReadError as exc:
-        result = failed(doc_id, path, str(exc))
+        result = failed(doc_id, path, str(exc), file_sha(Path(path)))
     except MemoryError:
-        result = failed(doc_id, path, "ran out of memory while reading it")
+        result = failed(doc_id, path, "ran out of memory while reading it", file_sha(Path(path)))
     except RecursionError:
-        result = failed(doc_id, path, "its structure is nested too deeply to read")
+        result = failed(doc_id, path, "its structure is nested too deeply to read", file_sha(Path(path)))
     except Exception as exc:  # an unforeseen fault in one document must not stop the batch
-        result = failed(doc_id, path, f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+        reason = f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        result = failed(doc_id, path, reason, file_sha(Path(path)))
     if cache_dir and result.status == "ok" and result.sha256:
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
-        cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest), entry)
+        cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest, reading_kind(Path(path))), entry)
     return result
 
 
-def failed(doc_id: str, path: str, reason: str) -> DocResult:
-    return DocResult(doc_id, path, file_sha(Path(path)), "failed", reason, None, None)
+def failed(doc_id: str, path: str, reason: str, sha: str = "") -> DocResult:
+    return DocResult(doc_id, display_path(path), sha, "failed", reason, None, None)
 
 
 def document_status(document: Document, records: Records) -> tuple[str, str, list[str]]:
@@ -127,31 +132,53 @@ def document_status(document: Document, records: Records) -> tuple[str, str, lis
 
 # --------------------------------------------------------------------------- ids
 def document_ids(paths: list[Path]) -> list[str]:
-    """File stems, safe as file names; stems met more than once are told apart by their folders
-    (2023/report.pdf → 2023-report), else by their suffix, else by a hash of the path: the same
-    ids whatever the order of the inputs."""
-    base = [safe_id(p.stem) for p in paths]
+    """File stems, safe as file names; stems met more than once (ignoring case, for file systems
+    that do) are told apart by their folders (2023/report.pdf → 2023-report), else by their suffix,
+    else by a hash of the path. The same ids whatever the order of the inputs, and never another
+    input's plain stem."""
+    base = [safe_id(readable_name(p.stem)) for p in paths]
+    groups: dict[str, list[int]] = {}
+    for i, stem in enumerate(base):
+        groups.setdefault(stem.casefold(), []).append(i)
     ids = list(base)
-    counts = Counter(base)
-    for stem in [s for s, n in counts.items() if n > 1]:
-        members = [i for i, s in enumerate(base) if s == stem]
-        taken = {ids[i] for i in range(len(paths)) if i not in members}
-        ids_for = distinguish([paths[i] for i in members], stem, taken)
-        for i, doc_id in zip(members, ids_for):
+    taken = set(groups)
+    for key in sorted(groups):
+        members = sorted(groups[key], key=lambda i: os.path.realpath(paths[i]))
+        if len(members) < 2:
+            continue
+        chosen = distinguish([paths[i] for i in members], base[members[0]], taken)
+        for i, doc_id in zip(members, chosen):
             ids[i] = doc_id
+        taken |= {doc_id.casefold() for doc_id in chosen}
     return ids
 
 
 def distinguish(paths: list[Path], stem: str, taken: set[str]) -> list[str]:
-    folders = [p.resolve().parent.parts for p in paths]
+    def fits(candidates: list[str]) -> bool:
+        folded = {c.casefold() for c in candidates}
+        return len(folded) == len(candidates) and not taken & folded
+
+    folders = [Path(os.path.realpath(p)).parent.parts for p in paths]
     for depth in range(1, max(len(f) for f in folders) + 1):
-        candidates = [safe_id("-".join([*f[-depth:], stem])) for f in folders]
-        if len(set(candidates)) == len(candidates) and not taken & set(candidates):
+        candidates = [safe_id("-".join([*(readable_name(part) for part in f[-depth:]), stem])) for f in folders]
+        if fits(candidates):
             return candidates
     candidates = [safe_id(f"{stem}-{p.suffix.lstrip('.')}") for p in paths]
-    if len(set(candidates)) == len(candidates) and not taken & set(candidates):
+    if fits(candidates):
         return candidates
-    return [safe_id(f"{stem}-{hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]}") for p in paths]
+    return [safe_id(f"{stem}-{hashlib.sha1(os.fsencode(os.path.realpath(p))).hexdigest()[:8]}") for p in paths]
+
+
+def readable_name(name: str) -> str:
+    """A file name as text: names that are not UTF-8 (GBK names from Windows archives) are read as
+    GB18030 when they decode as such, else shown with their bytes escaped."""
+    raw = os.fsencode(name)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def safe_id(stem: str) -> str:
@@ -180,26 +207,33 @@ def run_batch(
     """Every document's result, in the order of ``paths``. Cached documents are answered at once;
     the others go to ``jobs`` workers (0: one per core). KeyboardInterrupt stops the workers at once
     and propagates; what finished is in the cache."""
-    import os
-
     paths = list(paths)
     ids = document_ids(paths)
     results: dict[int, DocResult] = {}
     digest = rules_for(str(rules_dir)).digest if cache_dir else ""
+    shas: dict[int, str] = {}
     todo: list[int] = []
     for i, (path, doc_id) in enumerate(zip(paths, ids)):
-        hit = cached(path, doc_id, digest, cache_dir) if cache_dir else None
-        if hit is None:
+        too_big = oversized(path, limits)
+        if too_big:
+            result: DocResult | None = failed(doc_id, str(path), too_big)
+        else:
+            shas[i] = file_sha(path) if cache_dir else ""
+            result = cached(path, doc_id, shas[i], digest, cache_dir) if cache_dir and shas[i] else None
+        if result is None:
             todo.append(i)
             continue
-        results[i] = hit
+        results[i] = result
         if on_done:
-            on_done(hit)
+            on_done(result)
     tasks = [(str(paths[i]), ids[i], str(rules_dir), str(cache_dir) if cache_dir else None) for i in todo]
 
     def finished(outcome: Outcome) -> None:
         i = todo[outcome.index]
-        result = outcome.result if outcome.failure is None else failed(ids[i], str(paths[i]), outcome.failure)
+        if outcome.failure is None:
+            result = outcome.result
+        else:
+            result = failed(ids[i], str(paths[i]), outcome.failure, shas.get(i, ""))
         result.seconds = outcome.seconds
         results[i] = result
         if on_done:
@@ -207,22 +241,39 @@ def run_batch(
 
     def progressed(index: int, info: dict[str, Any]) -> None:
         if on_progress:
-            on_progress({"path": str(paths[todo[index]]), **info})
+            on_progress({"path": display_path(paths[todo[index]]), **info})
 
     if tasks:
-        run_tasks(process_file, tasks, jobs or os.cpu_count() or 1, finished, progressed, limits)
+        run_tasks(process_file, tasks, jobs or usable_cores(), finished, progressed, limits)
     return [results[i] for i in range(len(paths))]
 
 
-def cached(path: Path, doc_id: str, digest: str, cache_dir: Path) -> DocResult | None:
-    sha = file_sha(path)
-    if not sha:
-        return None
-    entry = cache.load(cache_dir, cache.entry_key(sha, digest), doc_id, str(path))
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, which containers set), not the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def oversized(path: Path, limits: Limits) -> str:
+    """Why a file is too large to read at all ("" when it is not): checked before it is hashed."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ""
+    if size > limits.max_input_mb * 1_000_000:
+        return f"file is {size / 1e9:.1f} GB; files over {limits.max_input_mb / 1000:g} GB are not read"
+    return ""
+
+
+def cached(path: Path, doc_id: str, sha: str, digest: str, cache_dir: Path) -> DocResult | None:
+    key = cache.entry_key(sha, digest, reading_kind(path))
+    entry = cache.load(cache_dir, key, doc_id, display_path(path))
     if entry is None:
         return None
     return DocResult(
-        doc_id, str(path), sha, entry.status, entry.error, entry.document, entry.records, True, entry.warnings
+        doc_id, display_path(path), sha, entry.status, entry.error, entry.document, entry.records, True, entry.warnings
     )
 
 
@@ -240,8 +291,6 @@ def extract_many(paths: Iterable[str | Path], rules_dir: str | Path | None = Non
 
 
 def default_rules_dir() -> Path:
-    """./rules when the current folder has one, else the rules shipped beside the package."""
-    local = Path.cwd() / "rules"
-    if local.is_dir():
-        return local
+    """The rules shipped beside the package (a ./rules folder is never picked up by surprise:
+    pass --rules DIR to use another)."""
     return Path(__file__).resolve().parent.parent / "rules"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import stat
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import metadata
@@ -23,6 +25,8 @@ from .model import Document, Records
 # Libraries whose behaviour shapes the results: a new version may read a PDF differently.
 LIBRARIES = ("pdfplumber", "pdfminer.six", "pikepdf", "opencc-python-reimplemented", "jieba", "cn2an", "regex")
 ENTRY_SUFFIX = ".json"
+SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,60}")
+MAX_ENTRY_BYTES = 1_000_000_000  # the 250-page Hansard's entry is ~30 MB
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -52,8 +56,9 @@ def code_digest(package: Path = PACKAGE) -> str:
     return digest.hexdigest()[:16]
 
 
-def entry_key(sha256: str, rules_digest: str) -> str:
-    return f"{sha256}-{rules_digest}-{code_digest()}"
+def entry_key(sha256: str, rules_digest: str, kind: str) -> str:
+    """``kind`` is how the file is read (pdf or text): the same bytes named .txt and .pdf differ."""
+    return f"{sha256}-{kind}-{rules_digest}-{code_digest()}"
 
 
 @cache
@@ -68,14 +73,20 @@ def load(directory: Path, key: str, doc_id: str, path: str) -> Entry | None:
     unreadable or not a valid entry."""
     from pydantic import ValidationError
 
-    try:
-        data = (directory / f"{key}{ENTRY_SUFFIX}").read_bytes()
+    entry_path = directory / f"{key}{ENTRY_SUFFIX}"
+    try:  # a regular file of sane size: a planted pipe or device would hang or flood the read
+        info = entry_path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        data = entry_path.read_bytes()
     except OSError:
         return None
     try:
         entry = _adapter().validate_json(data)
     except (ValidationError, ValueError):
         return None
+    if entry.document is not None and not all(SAFE_ID.fullmatch(t.table_id) for t in entry.document.tables):
+        return None  # table ids become file names: an entry that does not fit is not ours
     return relabel(entry, doc_id, path)
 
 

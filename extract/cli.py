@@ -6,6 +6,8 @@ Exit codes: 0 when every document went well, 1 when some failed (or a rule file 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -20,7 +22,7 @@ from rich.table import Table as RichTable
 from rich.tree import Tree
 
 from . import __version__
-from .batch import DocResult, default_rules_dir, run_batch
+from .batch import DocResult, default_rules_dir, rules_for, run_batch
 from .rules import load_rules
 from .settings import LIMITS, Limits
 
@@ -100,18 +102,22 @@ def run(
     ] = LIMITS.timeout_s,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
 ) -> None:
-    from .export import write_outputs
+    from .export import planned_names, write_outputs
     from .outdir import OutputError, output_folder
 
     signal.signal(signal.SIGTERM, interrupt)
+    rules_dir = rules or default_rules_dir()
+    if not rules_dir.is_dir():
+        say(f"{rules_dir}: rules folder not found; pass --rules DIR")
+        raise typer.Exit(2)
+    inputs = unique(files)
     try:
-        with output_folder(output) as folder:
-            rules_dir = rules or default_rules_dir()
-            rule_set = load_rules(rules_dir)
+        with output_folder(output, planned_names(fmt.value), inputs) as folder:
+            rule_set = rules_for(str(rules_dir))
             for problem in rule_set.errors:
                 say(f"rule file error: {problem}")
             limits = replace(LIMITS, timeout_s=timeout)
-            results = extract_all(unique(files), rules_dir, jobs, None if no_cache else folder.cache_dir, limits, quiet)
+            results = extract_all(inputs, rules_dir, jobs, None if no_cache else folder.cache_dir, limits, quiet)
             try:
                 counts: dict[str, int] = {}
                 folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value)))
@@ -125,7 +131,8 @@ def run(
         say(f"interrupted: no outputs written to {output}/ (documents that finished are cached; run again to go on)")
         raise typer.Exit(130) from None
     if not quiet:
-        summary(results, counts, output)
+        with contextlib.suppress(OSError, ValueError):  # a closed or full stderr costs the summary, not the run
+            summary(results, counts, output)
     if any(r.status != "ok" for r in results) or rule_set.errors:
         raise typer.Exit(1)
 
@@ -137,7 +144,7 @@ def extract_all(
 
     def report(result: DocResult) -> None:
         if result.status != "ok":
-            say(f"{printable(result.path)}: {result.error}")
+            say(f"{result.path}: {result.error}")
 
     if quiet or not sys.stderr.isatty():
         return run_batch(files, rules_dir, jobs, cache, report, limits=limits)
@@ -153,11 +160,12 @@ def extract_all(
 
 
 def unique(files: list[Path]) -> list[Path]:
-    """Each input once (a file named twice, e.g. by overlapping globs, is read once)."""
-    seen: set[Path] = set()
+    """Each input once (a file named twice, e.g. by overlapping globs, is read once). realpath
+    never raises: a folder we may not enter or a symbolic link loop is the reader's to report."""
+    seen: set[str] = set()
     kept = []
     for path in files:
-        key = path.resolve() if path.exists() else path.absolute()
+        key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             kept.append(path)
@@ -169,8 +177,11 @@ def interrupt(_signum: int, _frame: object) -> None:
 
 
 def say(message: str) -> None:
-    """One line on stderr, printed as is (no markup: paths and PDF messages may hold [brackets])."""
-    err.print(f"extract: {' '.join(message.splitlines())}")
+    """One line on stderr, printed as is (no markup: paths and PDF messages may hold [brackets];
+    control characters, a newline or a terminal escape in a file name, shown escaped). A closed or
+    full stderr loses the line, never the run."""
+    with contextlib.suppress(OSError, ValueError):
+        err.print(f"extract: {printable(message)}")
 
 
 def printable(text: str) -> str:
@@ -233,7 +244,7 @@ def rules_show(
     try:
         doc = extract_file(document)
     except ReadError as exc:
-        say(f"{printable(str(document))}: {exc}")
+        say(f"{document}: {exc}")
         raise typer.Exit(1) from exc
     rule_set.formats = [fmt]
     records = apply_rules(doc, rule_set)
@@ -288,7 +299,7 @@ def inspect(
     try:
         doc = extract_file(file)
     except ReadError as exc:
-        say(f"{printable(str(file))}: {exc}")
+        say(f"{file}: {exc}")
         raise typer.Exit(1) from exc
     records = apply_rules(doc, load_rules(rules or default_rules_dir()))
     meta = doc.meta
@@ -349,7 +360,7 @@ def draw_page(file: Path, page: int, png: Path, doc, records) -> None:
 
     with pdfplumber.open(file) as pdf:
         if not 1 <= page <= len(pdf.pages):
-            say(f"{printable(str(file))}: page {page} out of range 1..{len(pdf.pages)}")
+            say(f"{file}: page {page} out of range 1..{len(pdf.pages)}")
             raise typer.Exit(2)
         image = pdf.pages[page - 1].to_image(resolution=110)
         for t in doc.tables:

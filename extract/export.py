@@ -12,8 +12,10 @@ xlsx``) writes every text as text and numbers as numbers, and is the form to ope
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -117,9 +119,30 @@ OUTPUT_NAMES = frozenset(
 )
 
 
+def planned_names(fmt: str) -> set[str]:
+    """The entries a run in this format writes at the top of the output folder."""
+    if fmt == "xlsx":
+        return {WORKBOOK, "json"}
+    return {f"{name}.{fmt}" for name in SCHEMAS} | {"tables", "json", "datapackage.json"}
+
+
 def open_text(path: Path) -> IO[str]:
+    """A UTF-8 output file; a lone surrogate from a broken text layer is written as U+FFFD, not a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return open(path, "w", encoding="utf-8", newline="")
+    return open(path, "w", encoding="utf-8", errors=REPLACE_UNENCODABLE, newline="")
+
+
+def safe_name(name: str) -> str:
+    """A name from the data used as a file name: anything but letters, digits, - and _ replaced."""
+    return re.sub(r"[^\w-]", "_", name, flags=re.ASCII)[:60] or "_"
+
+
+def _replace_with_fffd(error: UnicodeError) -> tuple[str, int]:
+    return "\ufffd", error.end  # type: ignore[attr-defined]
+
+
+REPLACE_UNENCODABLE = "extract-fffd"
+codecs.register_error(REPLACE_UNENCODABLE, _replace_with_fffd)
 
 
 def cell(value: Any) -> Any:
@@ -166,10 +189,14 @@ def document_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
         }
 
 
+def readable(results: list[DocResult]) -> Iterator[DocResult]:
+    """Documents whose data go into the datasets: a failed document gives its documents.csv row
+    and nothing else, even when part of it was read (its records would be incomplete)."""
+    return (r for r in results if r.status != "failed" and r.document is not None)
+
+
 def section_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
-    for r in results:
-        if r.document is None:
-            continue
+    for r in readable(results):
         for s in r.document.sections:
             items = "；".join(f"{i.label}{i.heading or ''}" for i in s.items)
             yield {
@@ -186,9 +213,7 @@ def section_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
 
 
 def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
-    for r in results:
-        if r.document is None:
-            continue
+    for r in readable(results):
         for t in r.document.tables:
             yield {
                 "doc_id": r.doc_id,
@@ -198,12 +223,12 @@ def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
                 "pages": ",".join(map(str, t.pages)),
                 "rows": len(t.rows),
                 "cols": t.ncols,
-                "file": f"tables/{r.doc_id}/{t.table_id}.csv",
+                "file": f"tables/{r.doc_id}/{safe_name(t.table_id)}.csv",
             }
 
 
 def record_rows(results: list[DocResult], kind: str) -> Iterator[dict[str, Any]]:
-    for r in results:
+    for r in readable(results):
         if r.records is None:
             continue
         items = getattr(r.records, kind)
@@ -235,9 +260,7 @@ def write_outputs(results: list[DocResult], out: Path, fmt: str = "csv") -> dict
     else:
         for name, columns in SCHEMAS.items():
             write_dataset(out, name, [c for c, _ in columns], datasets[name], fmt)
-        for r in results:
-            if r.document is None:
-                continue
+        for r in readable(results):
             for t in r.document.tables:
                 write_table(out, r.doc_id, t)
     for r in results:
@@ -248,7 +271,7 @@ def write_outputs(results: list[DocResult], out: Path, fmt: str = "csv") -> dict
 
 
 def write_table(out: Path, doc_id: str, table) -> None:
-    with open_text(out / "tables" / doc_id / f"{table.table_id}.csv") as handle:
+    with open_text(out / "tables" / doc_id / f"{safe_name(table.table_id)}.csv") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(table.header)
         for row in table.rows:

@@ -141,7 +141,8 @@ def dict_values(obj) -> list:
 
 
 def decoded_size(stream, cap: int) -> int:
-    """Bytes the stream decodes to, counted without holding them, stopping past ``cap``."""
+    """Bytes the stream decodes to through its whole filter chain (a Flate inside a Flate too),
+    counted a megabyte at a time and given up past ``cap``."""
     import pikepdf
 
     filters = stream.get("/Filter")
@@ -150,19 +151,26 @@ def decoded_size(stream, cap: int) -> int:
     else:
         names = [str(filters)] if filters is not None else []
     try:
-        raw = stream.read_raw_bytes()
+        data = stream.read_raw_bytes()
     except Exception:  # unreadable stream: the reader will find it unreadable too
         return 0
-    while names and names[0] in ("/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"):
-        raw = ascii_decode(names.pop(0), raw)
-    if not names:
-        return len(raw)
-    if names[0] in ("/FlateDecode", "/Fl"):
-        return inflated_size(raw, cap)
-    try:  # LZW, RunLength: rare in content; decoded by qpdf, the worker's memory limit guards the rest
-        return len(stream.read_bytes())
-    except Exception:
-        return 0
+    for position, name in enumerate(names):
+        if name in ("/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"):
+            data = ascii_decode(name, data)
+        elif name in ("/FlateDecode", "/Fl"):
+            if position == len(names) - 1:
+                return inflated_size(data, cap)
+            data = inflate(data, cap)
+            if len(data) > cap:
+                return len(data)
+        elif name in ("/LZWDecode", "/LZW", "/RunLengthDecode", "/RL"):
+            try:  # rare in content; qpdf decodes the chain, the worker's memory limit guards the rest
+                return len(stream.read_bytes())
+            except Exception:
+                return len(data)
+        else:  # image codecs: the text reader does not decode them
+            return len(data)
+    return len(data)
 
 
 def ascii_decode(name: str, raw: bytes) -> bytes:
@@ -180,15 +188,32 @@ def ascii_decode(name: str, raw: bytes) -> bytes:
 
 
 def inflated_size(raw: bytes, cap: int) -> int:
-    inflater = zlib.decompressobj()
+    """The inflated size, without keeping the inflated bytes."""
     total = 0
+    for chunk in inflated_chunks(raw):
+        total += len(chunk)
+        if total > cap:
+            break
+    return total
+
+
+def inflate(raw: bytes, cap: int) -> bytes:
+    """The inflated bytes, stopping a chunk past ``cap`` (for a filter that follows)."""
+    chunks, total = [], 0
+    for chunk in inflated_chunks(raw):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > cap:
+            break
+    return b"".join(chunks)
+
+
+def inflated_chunks(raw: bytes) -> Iterator[bytes]:
+    inflater = zlib.decompressobj()
     pending = raw
     try:
         while pending and not inflater.eof:
-            total += len(inflater.decompress(pending, CHUNK))
-            if total > cap:
-                return total
+            yield inflater.decompress(pending, CHUNK)
             pending = inflater.unconsumed_tail
     except zlib.error:
-        pass  # corrupt data inflates no further; the reader reports the page
-    return total
+        return  # corrupt data inflates no further; the reader reports the page

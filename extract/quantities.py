@@ -170,7 +170,7 @@ def chinese_number(text: str) -> Decimal | None:
 
 def as_number(value: Decimal) -> float:
     """An integral value comes back as a whole float, a fractional one rounded to 10 places."""
-    return float(value.quantize(Decimal(1))) if value == value.to_integral() else round(float(value), 10)
+    return float(value) if value == value.to_integral_value() else round(float(value), 10)
 
 
 def parse_quantity(text: str) -> Quantity | None:

@@ -10,9 +10,11 @@ text lines, split where a run of blank lines marks a page break.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import logging
+import os
 import re
 import stat
 from collections.abc import Callable, Iterator
@@ -22,6 +24,7 @@ from .errors import ReadError
 from .model import BBox, Char, Edge, RawDocument, RawPage
 from .preflight import preflight
 from .quality import judge_page_text
+from .settings import LIMITS
 
 Progress = Callable[..., None]  # progress(pages=N) once the page count is known, progress(page=k) per page
 
@@ -29,6 +32,7 @@ Progress = Callable[..., None]  # progress(pages=N) once the page count is known
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 PDF_MAGIC = b"%PDF-"
+PDF_HEADER_WINDOW = 1024  # readers accept junk (a byte-order mark, an HTTP header) before %PDF- within 1 KB
 MIN_EDGE = 2.0  # points: shorter strokes are glyph parts or dots, not ruling lines
 DEDUPE_TOLERANCE = 1.0  # points: pdfplumber's documented default for fake-bold doubles
 
@@ -38,12 +42,22 @@ def read_document(path: str | Path, doc_id: str | None = None, progress: Progres
     data = read_input(path)
     sha = hashlib.sha256(data).hexdigest()
     doc_id = doc_id or path.stem
-    if path.suffix.lower() in (".txt", ".text"):
+    if reading_kind(path) == "text":
         return read_text(path, doc_id, data, sha)
-    if not data.lstrip()[:5].startswith(PDF_MAGIC):
+    if PDF_MAGIC not in data[:PDF_HEADER_WINDOW]:
         kind = sniff_kind(data)
         raise ReadError(f"not a PDF (content looks like {kind})")
     return read_pdf(path, doc_id, data, sha, progress)
+
+
+def display_path(path: str | Path) -> str:
+    """A path for outputs and messages: bytes that are not UTF-8 shown escaped (\\xbd), never a crash."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def reading_kind(path: Path) -> str:
+    """How a file is read: .txt/.text as extracted text, everything else as a PDF."""
+    return "text" if path.suffix.lower() in (".txt", ".text") else "pdf"
 
 
 def read_input(path: Path) -> bytes:
@@ -58,6 +72,10 @@ def read_input(path: Path) -> bytes:
         raise ReadError("is a directory, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise ReadError("not a regular file (a pipe, socket or device); copy the document to a file first")
+    if info.st_size > LIMITS.max_input_mb * 1_000_000:
+        raise ReadError(
+            f"file is {info.st_size / 1e9:.1f} GB; files over {LIMITS.max_input_mb / 1000:g} GB are not read"
+        )
     try:
         data = path.read_bytes()
     except PermissionError:
@@ -84,8 +102,8 @@ def sniff_kind(data: bytes) -> str:
     for magic, kind in signatures.items():
         if data.startswith(magic):
             return kind
-    try:
-        data[:4096].decode("utf-8")
+    try:  # incremental: a character cut at the 4 KB mark is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(data[:4096], final=False)
         return "plain text; rename it to .txt to read it as text"
     except UnicodeDecodeError:
         return "unknown binary data"
@@ -115,7 +133,7 @@ def read_pdf(path: Path, doc_id: str, data: bytes, sha: str, progress: Progress 
     warnings = [f"repaired by qpdf: {'; '.join(checked.repairs)}"] if checked.repairs else []
     return RawDocument(
         doc_id=doc_id,
-        path=str(path),
+        path=display_path(path),
         sha256=sha,
         kind="pdf",
         pages=pages,
@@ -289,4 +307,4 @@ def read_text(path: Path, doc_id: str, data: bytes, sha: str) -> RawDocument:
     lines = [re.sub(r"[ \u3000]+$", "", line) for line in text.split("\n")]
     page = RawPage(number=1, width=0.0, height=0.0, text_lines=lines)
     page.quality, page.quality_detail = judge_page_text(text, False, 0)
-    return RawDocument(doc_id=doc_id, path=str(path), sha256=sha, kind="text", pages=[page])
+    return RawDocument(doc_id=doc_id, path=display_path(path), sha256=sha, kind="text", pages=[page])

@@ -80,6 +80,8 @@ class CommonRules:
     owners: list[Any] = field(default_factory=list)
     label_trim_start: list[str] = field(default_factory=list)
     label_trim_end: list[str] = field(default_factory=list)
+    entity_sources: list[str] = field(default_factory=list)  # file:line of each pattern, for messages
+    owner_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -103,8 +105,9 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.suffix != ".yaml", p.name))
 
 
-def load_rules(directory: str | Path) -> RuleSet:
-    """Every rule file in the folder, validated; a broken file is reported (file:line) and skipped."""
+def load_rules(directory: str | Path, stress: bool = True) -> RuleSet:
+    """Every rule file in the folder, validated; a broken file is reported (file:line) and skipped.
+    ``stress=False`` skips trying patterns on the stress texts (quicker, for tools that only look)."""
     directory = Path(directory)
     errors: list[str] = []
     if not directory.is_dir():
@@ -127,18 +130,18 @@ def load_rules(directory: str | Path) -> RuleSet:
     for path in ordered:
         source = loaded[path]
         if path.stem == "metrics":
-            model, problems = validate(VocabularyFile, source, {})
+            model, problems = validate(VocabularyFile, source, {"stress": stress})
             if model is not None:
                 vocabulary = {
                     metric_id: MetricDef(metric_id, list(entry.aliases), entry.unit, entry.name)
                     for metric_id, entry in model.metrics.items()
                 }
         elif path.stem == "common":
-            model, problems = validate(CommonFile, source, {})
+            model, problems = validate(CommonFile, source, {"stress": stress})
             if model is not None:
-                common = to_common(model)
+                common = to_common(model, source)
         else:
-            model, problems = validate(FormatFile, source, {"vocabulary": vocabulary})
+            model, problems = validate(FormatFile, source, {"vocabulary": vocabulary, "stress": stress})
             if model is not None and model.format in seen_formats:
                 problems.append(
                     f"{path}:{source.line_of(['format'])}: format '{model.format}' is already defined in "
@@ -173,7 +176,8 @@ def short_name(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-def to_common(model: CommonFile) -> CommonRules:
+def to_common(model: CommonFile, source: YamlFile) -> CommonRules:
+    short = short_name(source.path)
     return CommonRules(
         generic_metrics=model.generic.metrics,
         generic_tables=model.generic.tables,
@@ -182,6 +186,8 @@ def to_common(model: CommonFile) -> CommonRules:
         owners=[regex.compile(p) for p in model.owners],
         label_trim_start=list(model.label_trim_start),
         label_trim_end=list(model.label_trim_end),
+        entity_sources=[f"{short}:{source.line_of(['entities', i])}" for i in range(len(model.entities))],
+        owner_sources=[f"{short}:{source.line_of(['owners', i])}" for i in range(len(model.owners))],
     )
 
 

@@ -24,9 +24,24 @@ METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # letters only: {2,6} and {20} stay quantifiers
 ENTITY_PATTERN = "(?P<entity>[\\u4e00-\\u9fff（）()]{2,20})"
 # Texts a pattern is tried on when it is checked: a pattern that cannot finish on them within
-# the timeout backtracks catastrophically, and would time out on real paragraphs too.
-STRESS_TEXTS = ("数据归集" * 400, "1234567890" * 160, "部门 12, 数据 3.5%；" * 120, " \t" * 800)
+# the timeout backtracks catastrophically, and would time out on real paragraphs too. They hold
+# runs of one kind of character each (hanzi of many kinds, digits, Latin letters, punctuation,
+# spaces) and mixtures, since a runaway repeat is one whose class matches a long run.
+COMMON_HANZI = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研"
+STRESS_TEXTS = (
+    COMMON_HANZI * 3,
+    "数据归集" * 400,
+    "1234567890" * 160,
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" * 30,
+    "，。、；：（）“”《》！？,.;:()%-+/" * 60,
+    "部门 12, 数据 3.5%；" * 120,
+    " \t" * 800,
+)
 STRESS_TIMEOUT_S = 0.25  # normal patterns finish these in well under a millisecond
+# Counted repeats are unrolled when a pattern is compiled: (((a{100}){100}){100}) asks for a
+# million copies and takes 300 MB; a{1000000} 280 MB. Real rule patterns ask for a few dozen.
+MAX_REPEAT_COPIES = 10_000
+REPEAT = re.compile(r"\{(\d*)(?:,(\d*))?\}")
 
 
 def without_groups(pattern: str) -> str:
@@ -45,12 +60,20 @@ def expand_placeholders(pattern: str) -> str:
     return PLACEHOLDER.sub(lambda m: PLACEHOLDERS[m.group(1)], pattern)
 
 
-def compile_pattern(pattern: str) -> Any:
-    """A regex-module pattern, or ValueError saying what is wrong with it."""
+def compile_pattern(pattern: str, stress: bool = True) -> Any:
+    """A regex-module pattern, or ValueError saying what is wrong with it. ``stress``: also try it
+    on the stress texts (the main process does; workers load files the main process checked)."""
+    copies = repeat_copies(pattern)
+    if copies > MAX_REPEAT_COPIES:
+        raise ValueError(
+            f"counted repeats ask for {copies:,} copies (over {MAX_REPEAT_COPIES:,}); use + or * for long runs"
+        )
     try:
         compiled = regex.compile(pattern)
     except regex.error as exc:
         raise ValueError(f"bad regular expression ({exc}); escape literal brackets like \\( or （") from None
+    if not stress:
+        return compiled
     for text in STRESS_TEXTS:
         try:
             compiled.search(text, timeout=STRESS_TIMEOUT_S)
@@ -62,14 +85,55 @@ def compile_pattern(pattern: str) -> Any:
     return compiled
 
 
-def plain_pattern(value: str) -> str:
+def repeat_copies(pattern: str) -> int:
+    """How many copies the counted repeats of a pattern ask for, nested ones multiplied:
+    ((a{100}){100}) → 10,000. Escapes and character classes are skipped."""
+    stack = [1]  # the largest count inside each open group
+    last = 1  # the count carried by the atom just read (a group's inside, or 1)
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i, last = i + 2, 1
+            continue
+        if in_class:
+            in_class = char != "]"
+            i += 1
+            continue
+        repeat = REPEAT.match(pattern, i)
+        if char == "[":
+            in_class, last = True, 1
+            i += 2 if pattern[i + 1 : i + 2] == "]" else 1  # a ] right after [ is literal
+        elif char == "(":
+            stack.append(1)
+            i += 1
+        elif char == ")":
+            inner = stack.pop() if len(stack) > 1 else 1
+            stack[-1] = max(stack[-1], inner)
+            last = inner
+            i += 1
+        elif repeat and (repeat.group(1) or repeat.group(2)):
+            count = int(repeat.group(2) or repeat.group(1))
+            stack[-1] = max(stack[-1], last * max(count, 1))
+            i = repeat.end()
+        else:
+            last = 1
+            i += 1
+    return max(stack)
+
+
+def stress_wanted(info: ValidationInfo) -> bool:
+    return bool((info.context or {}).get("stress", True))
+
+
+def plain_pattern(value: str, info: ValidationInfo) -> str:
     if not value:
         raise ValueError("must be a non-empty pattern")
-    compile_pattern(value)
+    compile_pattern(value, stress_wanted(info))
     return value
 
 
-def metric_pattern(value: str) -> str:
+def metric_pattern(value: str, info: ValidationInfo) -> str:
     if not value:
         raise ValueError("must be a non-empty pattern")
     for name in PLACEHOLDER.findall(value):
@@ -77,7 +141,7 @@ def metric_pattern(value: str) -> str:
             raise ValueError(f"unknown placeholder {{{name}}}; use {{quantity}}, {{number}}, {{date}} or {{entity}}")
     if "{quantity}" not in value and "{number}" not in value:
         raise ValueError("must contain {quantity} or {number} where the value stands")
-    compile_pattern(expand_placeholders(value))
+    compile_pattern(expand_placeholders(value), stress_wanted(info))
     return value
 
 
@@ -114,10 +178,11 @@ def one_or_many(value: Any) -> Any:
     return value
 
 
+Text = Annotated[str, Field(min_length=1)]  # an empty name or word would match everywhere
 Pattern = Annotated[str, AfterValidator(plain_pattern)]
 MetricPattern = Annotated[str, AfterValidator(metric_pattern)]
 MetricRef = Annotated[str, AfterValidator(known_metric)]
-Names = Annotated[list[str], BeforeValidator(one_or_many)]
+Names = Annotated[list[Text], BeforeValidator(one_or_many)]
 
 
 class Strict(BaseModel):
@@ -129,8 +194,8 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------- metrics.yaml
 class MetricEntry(Strict):
     name: str = ""
-    aliases: list[str] = Field(min_length=1)
-    unit: str | None = None
+    aliases: list[Text] = Field(min_length=1)
+    unit: Text | None = None
 
 
 class VocabularyFile(Strict):
@@ -151,8 +216,8 @@ class CommonFile(Strict):
     generic: GenericSwitches = GenericSwitches()
     entities: list[Pattern] = []
     owners: list[Pattern] = []
-    label_trim_start: list[str] = []
-    label_trim_end: list[str] = []
+    label_trim_start: list[Text] = []
+    label_trim_end: list[Text] = []
 
 
 # --------------------------------------------------------------------------- format files
@@ -173,22 +238,22 @@ class MetricSpec(Strict):
     metric: MetricRef
     pattern: MetricPattern
     section: Pattern | None = None
-    entity: str | None = None
-    label: str | None = None
-    unit: str | None = None
+    entity: Text | None = None
+    label: Text | None = None
+    unit: Text | None = None
 
 
 class Ratio(Strict):
-    column: str
-    numerator: str
-    denominator: str
+    column: Text
+    numerator: Text
+    denominator: Text
     tolerance: float = Field(1.0, ge=0)
 
 
 class CheckSpec(Strict):
     """One check, named by its key: {sum: [列, …]} or {ratio: {column, numerator, denominator}}."""
 
-    sum: list[str] | None = Field(None, min_length=1)
+    sum: list[Text] | None = Field(None, min_length=1)
     ratio: Ratio | None = None
 
     @model_validator(mode="after")
@@ -199,15 +264,15 @@ class CheckSpec(Strict):
 
 
 class DeadlineColumns(Strict):
-    task: str
-    due: str
-    owner: str | None = None
+    task: Text
+    due: Text
+    owner: Text | None = None
 
 
 class TableSpec(Strict):
     title: Pattern
     entity: Names = []
-    columns: dict[str, MetricRef] = {}
+    columns: dict[Text, MetricRef] = {}
     total_row: Pattern | None = None
     checks: list[CheckSpec] = []
     deadlines: DeadlineColumns | None = None
@@ -238,6 +303,7 @@ MESSAGES = {
     "int_type": "must be a whole number",
     "bool_type": "must be true or false",
     "greater_than_equal": "must not be negative",
+    "string_too_short": "must not be empty",
 }
 
 

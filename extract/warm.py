@@ -1,12 +1,21 @@
-"""Loaded by the worker fork server before it forks any worker (see workers.py), so that every
+"""Imported by the worker fork server before it forks any worker (see workers.py), so that every
 worker starts with the dictionaries in memory instead of loading them for its first document
-(jieba's alone take ~2 s per process)."""
+(jieba's alone take ~2 s per process). The fork server is not the terminal's business: it ignores
+Ctrl-C (the main process stops everything) and its output (library warnings) goes nowhere."""
 
 from __future__ import annotations
 
-from .normalize import _t2s
-from .quality import common_hanzi
-from .wordseg import tagger
+import signal
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+from .workers import silence_output  # noqa: E402
+
+silence_output()
+
+from .normalize import _t2s  # noqa: E402
+from .quality import common_hanzi  # noqa: E402
+from .wordseg import tagger  # noqa: E402
 
 tagger()
 _t2s()

@@ -11,29 +11,41 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import warnings
 from functools import cache
 from pathlib import Path
 
 
-def cache_folder() -> Path:
-    """$XDG_CACHE_HOME/extract (~/.cache/extract), or a private temporary folder when that cannot be made."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "extract"
-    try:
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if os.access(base, os.W_OK):
-            return base
-    except OSError:
-        pass
-    return Path(tempfile.mkdtemp(prefix="extract-"))
+def cache_folder() -> Path | None:
+    """$XDG_CACHE_HOME/extract (~/.cache/extract); else one folder per user in the temporary
+    folder, made private (the same one every run, so nothing piles up); else None (no cache)."""
+    candidates = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "extract"]
+    if hasattr(os, "getuid"):
+        candidates.append(Path(tempfile.gettempdir()) / f"extract-{os.getuid()}")
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            info = folder.stat()
+        except (OSError, RuntimeError):
+            continue
+        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+        if mine and os.access(folder, os.W_OK):  # never a folder another user made for us to trust
+            return folder
+    return None
 
 
 @cache
 def tagger():
     """jieba's part-of-speech tokenizer, its dictionary loaded."""
-    import jieba
-    import jieba.posseg
+    with warnings.catch_warnings():  # jieba imports pkg_resources, deprecated in new setuptools
+        warnings.simplefilter("ignore")
+        import jieba
+        import jieba.posseg
 
     jieba.setLogLevel(logging.CRITICAL)
-    jieba.dt.tmp_dir = str(cache_folder())
+    folder = cache_folder()
+    # no usable folder: point jieba at one that does not exist, so it rebuilds the dictionary
+    # in memory and its (silenced) cache write fails, instead of using a shared temporary folder
+    jieba.dt.tmp_dir = str(folder) if folder else os.path.join(os.devnull, "extract")
     jieba.dt.check_initialized()
     return jieba.posseg

@@ -15,9 +15,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .export import SCHEMAS, readable
+
 MAX_ROWS = 1_048_576  # Excel's limit per sheet; longer datasets continue on a second sheet
 SHEET_NAME_CHARS = re.compile(r"[\[\]:*?/\\]")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XML 1.0 cannot hold
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # what XML 1.0 cannot hold
 GROUPED = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.(\d+))?$")
 PLAIN = re.compile(r"^-?(?:0|[1-9]\d{0,14})(?:\.(\d+))?$")
 PERCENT = re.compile(r"^(-?(?:0|[1-9]\d{0,14})(?:\.(\d+))?)%$")
@@ -25,8 +27,6 @@ PERCENT = re.compile(r"^(-?(?:0|[1-9]\d{0,14})(?:\.(\d+))?)%$")
 
 def write_workbook(path: Path, results: list, datasets: dict[str, list[dict[str, Any]]]) -> None:
     from openpyxl import Workbook
-
-    from .export import SCHEMAS
 
     book = Workbook(write_only=True)
     table_sheets = table_sheet_names(results)
@@ -41,17 +41,27 @@ def write_workbook(path: Path, results: list, datasets: dict[str, list[dict[str,
             sheet.append([text_cell(sheet, c) for c in names])
             for row in rows[start : start + MAX_ROWS - 1]:
                 sheet.append([typed_cell(sheet, row.get(c), types[c]) for c in names])
-    for r in results:
-        if r.document is None:
-            continue
+    for r in readable(results):
         for table in r.document.tables:
-            sheet = book.create_sheet(table_sheets[(r.doc_id, table.table_id)])
-            sheet.append([text_cell(sheet, table.title or table.attachment_title or table.table_id)])
-            sheet.append([text_cell(sheet, h) for h in table.header])
-            for row in table.rows:
-                sheet.append([printed_cell(sheet, c.text) for c in row])
+            name = table_sheets[(r.doc_id, table.table_id)]
+            title = table.title or table.attachment_title or table.table_id
+            for part, start in enumerate(range(0, max(len(table.rows), 1), MAX_ROWS - 2)):
+                sheet = book.create_sheet(name if part == 0 else continued(name, part, table_sheets))
+                sheet.append([text_cell(sheet, title)])
+                sheet.append([text_cell(sheet, h) for h in table.header])
+                for row in table.rows[start : start + MAX_ROWS - 2]:
+                    sheet.append([printed_cell(sheet, c.text) for c in row])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
+
+
+def continued(name: str, part: int, taken: dict[tuple[str, str], str]) -> str:
+    """The sheet a table continues on past Excel's row limit: "12 标题 (2)", unique and ≤ 31 characters."""
+    suffix = f" ({part + 1})"
+    candidate = name[: 31 - len(suffix)] + suffix
+    while candidate in taken.values():
+        candidate = candidate[: -len(suffix) - 1] + "~" + suffix
+    return candidate
 
 
 def table_sheet_names(results: list) -> dict[tuple[str, str], str]:
@@ -59,9 +69,7 @@ def table_sheet_names(results: list) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
     used = {"documents", "sections", "tables", "metrics", "deadlines", "checks"}
     number = 0
-    for r in results:
-        if r.document is None:
-            continue
+    for r in readable(results):
         for table in r.document.tables:
             number += 1
             title = SHEET_NAME_CHARS.sub("_", table.title or table.attachment_title or f"{r.doc_id} {table.table_id}")

@@ -61,15 +61,20 @@ def run_tasks(
     limits: Limits = LIMITS,
 ) -> None:
     """Run ``function(*task, progress=...)`` for every task in worker processes; never raises for a
-    task's sake. ``on_outcome`` hears of each task as it ends; KeyboardInterrupt stops everything."""
+    task's sake. ``on_outcome`` hears of each task as it ends; KeyboardInterrupt stops everything.
+    A task whose worker dies is given once more to a fresh worker (the death may have been the
+    previous task's, or another process's doing); dying twice, it fails with the reason."""
     context = worker_context()
     pending = deque(range(len(tasks)))
+    deaths: dict[int, int] = {}
     slots: list[Slot] = []
     jobs = max(1, min(jobs, len(tasks)))
     try:
         while pending or any(s.task is not None for s in slots):
-            while len(slots) < jobs and pending:
-                slots.append(start_worker(context, function))
+            for slot in [s for s in slots if s.task is None and not s.process.is_alive()]:
+                slots.remove(slot)  # died while idle: replaced below
+                retire(slot)
+            fill(slots, jobs, pending, context, function, on_outcome)
             for slot in slots:
                 if slot.task is None and pending:
                     assign(slot, pending, tasks)
@@ -78,8 +83,18 @@ def run_tasks(
             timeout = max(0.0, min([POLL_S] + [s.deadline(limits) - now for s in busy]))
             wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=timeout)
             for slot in busy:
-                ended = collect(slot, on_outcome, on_progress) or check_limits(slot, limits, on_outcome)
-                if ended and not slot.process.is_alive():
+                index = slot.task
+                state = collect(slot, on_outcome, on_progress)
+                if state == "died":
+                    deaths[index] = deaths.get(index, 0) + 1
+                    if deaths[index] == 1:
+                        pending.appendleft(index)
+                    else:
+                        on_outcome(Outcome(index, None, died(slot.process.exitcode), time.monotonic() - slot.started))
+                    slot.task = None
+                elif state == "running":
+                    check_limits(slot, limits, on_outcome)
+                if slot.task is None and not slot.process.is_alive():
                     slots.remove(slot)
                     retire(slot)
     finally:
@@ -87,10 +102,30 @@ def run_tasks(
             retire(slot, graceful=slot.task is None)
 
 
+def fill(
+    slots: list[Slot],
+    jobs: int,
+    pending: deque[int],
+    context: Any,
+    function: Callable[..., Any],
+    on_outcome: Callable[[Outcome], None],
+) -> None:
+    """Start workers up to ``jobs``; when none at all can be started (a process limit), the next
+    task fails with the reason instead of the batch."""
+    while len(slots) < jobs and pending:
+        try:
+            slots.append(start_worker(context, function))
+        except OSError as exc:
+            if not slots:
+                reason = f"could not start a worker process ({exc.strerror or exc}); too many processes?"
+                on_outcome(Outcome(pending.popleft(), None, reason, 0.0))
+            return
+
+
 def worker_context() -> Any:
     if sys.platform.startswith(("linux", "darwin")):
         context = mp.get_context("forkserver")
-        context.set_forkserver_preload(["extract.batch", "extract.warm"])
+        context.set_forkserver_preload(["extract.warm", "extract.batch"])
         return context
     return mp.get_context("spawn")
 
@@ -98,8 +133,10 @@ def worker_context() -> Any:
 def start_worker(context: Any, function: Callable[..., Any]) -> Slot:
     parent, child = context.Pipe()
     process = context.Process(target=worker_main, args=(child, function), daemon=True)
-    process.start()
-    child.close()
+    try:
+        process.start()
+    finally:
+        child.close()
     return Slot(process, parent)
 
 
@@ -108,22 +145,26 @@ def assign(slot: Slot, pending: deque[int], tasks: list[tuple]) -> None:
     slot.task, slot.started = index, time.monotonic()
     try:
         slot.conn.send((index, tasks[index]))
-    except (BrokenPipeError, OSError):  # the worker died before its first task: not the task's fault
+    except OSError:  # the worker died before its first task: not the task's fault
         pending.appendleft(index)
         slot.task = None
         slot.process.kill()
+        slot.process.join(timeout=5)
 
 
 def collect(
     slot: Slot, on_outcome: Callable[[Outcome], None], on_progress: Callable[[int, dict[str, Any]], None] | None
-) -> bool:
-    """Read what the worker sent; True when its task ended (answered, or the worker died)."""
+) -> str:
+    """Read what the worker sent: "answered" (the outcome is reported), "died" (the worker is gone
+    without answering; the caller decides), or "running"."""
     index = slot.task
     assert index is not None
     try:
         while slot.conn.poll():
             kind, _, payload = slot.conn.recv()
             if kind == "progress":
+                if payload.get("started"):  # set-up done: the document's own time starts now
+                    slot.started = time.monotonic()
                 if on_progress:
                     on_progress(index, payload)
                 continue
@@ -131,15 +172,13 @@ def collect(
             result, failure = (payload, None) if kind == "done" else (None, f"internal error: {payload}")
             on_outcome(Outcome(index, result, failure, elapsed))
             slot.task = None
-            return True
+            return "answered"
     except (EOFError, OSError):
         pass  # the worker is gone; its exit code says why
     if slot.process.is_alive():
-        return False
+        return "running"
     slot.process.join(timeout=1)
-    on_outcome(Outcome(index, None, died(slot.process.exitcode), time.monotonic() - slot.started))
-    slot.task = None
-    return True
+    return "died"
 
 
 def check_limits(slot: Slot, limits: Limits, on_outcome: Callable[[Outcome], None]) -> bool:
@@ -151,8 +190,7 @@ def check_limits(slot: Slot, limits: Limits, on_outcome: Callable[[Outcome], Non
     failure = None
     if time.monotonic() > slot.deadline(limits):
         failure = (
-            f"timed out after {elapsed:.0f} s (the limit per document; a damaged file can make the PDF parser "
-            "loop; raise it with --timeout for very long documents)"
+            f"timed out after {elapsed:.0f} s (the limit per document; raise it with --timeout for very long documents)"
         )
     else:
         used = resident_mb(slot.process.pid)
@@ -200,9 +238,10 @@ def retire(slot: Slot, graceful: bool = False) -> None:
 # --------------------------------------------------------------------------- inside the worker
 def worker_main(conn: Connection, function: Callable[..., Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process handles it
-    die_with_parent()
-    threading.Thread(target=exit_when_orphaned, args=(conn.fileno(),), daemon=True).start()
     silence_output()
+    die_with_parent()
+    with contextlib.suppress(RuntimeError):  # no thread under a tight process limit: the kernel's signal remains
+        threading.Thread(target=exit_when_orphaned, args=(conn.fileno(),), daemon=True).start()
     while True:
         try:
             message = conn.recv()

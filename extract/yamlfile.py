@@ -8,6 +8,7 @@ line, so that every problem found later can be reported as ``file:line``.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,10 @@ def read_yaml_file(path: Path) -> YamlFile:
             )
         if path.is_dir():
             raise YamlFileError(f"{path}:0: is a directory, not a rule file; rename or remove it")
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe would block the read forever, a device never end
+            raise YamlFileError(f"{path}:0: not a regular file (a pipe or device); remove it")
+        size = info.st_size
         if size > LIMITS.max_rule_file_bytes:
             raise YamlFileError(
                 f"{path}:0: file is {size / 1e6:.1f} MB; rule files are limited to "
@@ -85,8 +89,11 @@ def read_yaml_file(path: Path) -> YamlFile:
         raise YamlFileError(
             f"{path}:{line}: YAML syntax error: {exc.problem}{context}; check indentation and quoting there"
         ) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character, NUL)
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlFileError(f"{path}:{line}: character {exc.character!r} is not allowed in YAML; remove it") from exc
     except yaml.YAMLError as exc:
-        raise YamlFileError(f"{path}:0: YAML error: {exc}") from exc
+        raise YamlFileError(f"{path}:0: YAML error: {' '.join(str(exc).split())}") from exc
     if root is None:
         return YamlFile(path, text, None, None)
     try:
@@ -94,7 +101,7 @@ def read_yaml_file(path: Path) -> YamlFile:
     except RecursionError as exc:
         raise YamlFileError(f"{path}:0: structures nested too deeply to be a rule file") from exc
     check_duplicate_keys(path, root)
-    loader = yaml.SafeLoader("")
+    loader = ValueLoader("")
     try:
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
@@ -103,6 +110,19 @@ def read_yaml_file(path: Path) -> YamlFile:
     finally:
         loader.dispose()
     return YamlFile(path, text, data, root)
+
+
+class ValueLoader(yaml.SafeLoader):
+    """Safe loading where a value that cannot be built (an integer of 5,000 digits, a bad date)
+    is a YAML error at its line instead of a bare ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value ({' '.join(str(exc).split())[:120]})", node.start_mark
+            ) from exc
 
 
 def check_size(path: Path, root: yaml.Node) -> None:

@@ -92,15 +92,17 @@ def alive_after(pids: set[int], seconds: float) -> set[int]:
     return alive(pids)
 
 
-def wait_for_workers(process: subprocess.Popen, deadline: float = 60) -> set[int]:
+def wait_for_workers(
+    process: subprocess.Popen, deadline: float = 60, exclude: set[int] = frozenset(), settle: float = 1.5
+) -> set[int]:
     """The worker processes (grandchildren: main → fork server → workers) once one is busy."""
     started = time.monotonic()
     while time.monotonic() - started < deadline:
         table = process_table()
         children = {p for p, (parent, _) in table.items() if parent == process.pid}
-        workers = {p for p, (parent, _) in table.items() if parent in children}
+        workers = {p for p, (parent, state) in table.items() if parent in children and state != "Z"} - exclude
         if workers:
-            time.sleep(1.5)  # let it take its first document
+            time.sleep(settle)  # let it take its first document
             return workers
         time.sleep(0.1)
     raise AssertionError("no worker process started")
@@ -138,8 +140,7 @@ def test_a_document_past_its_time_limit_fails_alone(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"extract: {hang}: timed out after 4 s (the limit per document; a damaged file can make the PDF parser loop; "
-        "raise it with --timeout for very long documents)"
+        f"extract: {hang}: timed out after 4 s (the limit per document; raise it with --timeout for very long documents)"
     ]
     docs = documents(out)
     assert docs["fan-out"]["status"] == "failed" and docs["shaoxing-annual-2020"]["status"] == "ok"
@@ -295,7 +296,8 @@ def test_the_cache_key_follows_the_code(tmp_path: Path) -> None:
     assert digest(copy) == digest(package)
     (copy / "tables.py").write_text((copy / "tables.py").read_text() + "\n# changed\n")
     assert digest(copy) != digest(package)
-    assert cache.entry_key("a" * 64, "rules1") != cache.entry_key("a" * 64, "rules2")
+    assert cache.entry_key("a" * 64, "rules1", "pdf") != cache.entry_key("a" * 64, "rules2", "pdf")
+    assert cache.entry_key("a" * 64, "rules1", "pdf") != cache.entry_key("a" * 64, "rules1", "text")
 
 
 def test_planted_or_damaged_cache_entries_are_misses_never_code(tmp_path: Path) -> None:
@@ -311,7 +313,7 @@ def test_planted_or_damaged_cache_entries_are_misses_never_code(tmp_path: Path) 
         def __reduce__(self):
             return (os.system, (f"touch {marker}",))
 
-    key = cache.entry_key(file_sha(SMALL), rules_for(str(ROOT / "rules")).digest)
+    key = cache.entry_key(file_sha(SMALL), rules_for(str(ROOT / "rules")).digest, "pdf")
     (out / ".cache").mkdir(parents=True)
     (out / ".cache" / f"{key}.pickle").write_bytes(pickle.dumps(Exploit()))
     for planted in (
@@ -335,8 +337,12 @@ def test_a_killed_worker_fails_only_its_document(tmp_path: Path) -> None:
     out = tmp_path / "out"
     process = start(str(hang), str(SMALL), str(NOTICE), "-o", str(out), "--jobs", "1", "-q", "--timeout", "600")
     try:
-        for worker in wait_for_workers(process):
-            os.kill(worker, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        killed: set[int] = set()
+        for _ in range(2):  # a document whose worker dies is tried once more, on a fresh worker
+            workers = wait_for_workers(process, exclude=killed)
+            for worker in workers:
+                os.kill(worker, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+            killed |= workers
         _, stderr = process.communicate(timeout=120)
     finally:
         process.kill()
@@ -707,3 +713,311 @@ def test_a_batch_of_hostile_files_beside_good_ones(tmp_path: Path) -> None:
         assert docs[good]["status"] == "ok" and docs[good]["warnings"] == ""
         golden = read_csv(ROOT / "tests" / "golden" / good / "metrics.csv")
         assert len([m for m in read_csv(out / "metrics.csv") if m["doc_id"] == good]) == len(golden)
+
+
+# --------------------------------------------------------------------------- found by an adversarial review
+def test_names_that_are_not_utf8_are_read_and_shown(tmp_path: Path) -> None:
+    """GBK file names from Windows archives: a readable id, the path shown with escapes, no crash."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    gbk = os.fsencode(folder) + b"/" + "绍兴年报".encode("gbk") + b".pdf"
+    shutil.copy(SMALL, gbk)
+    shutil.copy(NOTICE, folder / "good.pdf")
+    out = tmp_path / "out"
+    result = extract(os.fsdecode(gbk), str(folder / "good.pdf"), "-o", str(out), "-q")
+    assert result.returncode == 0, result.stderr
+    docs = documents(out)
+    assert docs["绍兴年报"]["status"] == "ok" and docs["good"]["status"] == "ok"
+    assert docs["绍兴年报"]["path"] == gbk.decode("utf-8", "backslashreplace")  # "…/\\xc9\\xdc…": findable, not a crash
+    assert "\\xc9\\xdc" in docs["绍兴年报"]["path"]
+
+
+def test_a_symbolic_link_loop_beside_a_same_named_file(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "loop.pdf").symlink_to("loop.pdf")
+    shutil.copy(SMALL, tmp_path / "b" / "loop.pdf")
+    out = tmp_path / "out"
+    result = extract(str(tmp_path / "a" / "loop.pdf"), str(tmp_path / "b" / "loop.pdf"), "-o", str(out), "-q")
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1 and "a/loop.pdf: cannot read the file" in result.stderr
+    assert documents(out)["b-loop"]["status"] == "ok"
+
+
+def test_ids_do_not_depend_on_the_order_or_on_case() -> None:
+    from extract.batch import document_ids
+
+    paths = [Path(p) for p in ("t/a/x.pdf", "t/b/x.pdf", "p/a-x.pdf", "q/a-x.pdf")]
+    forward = dict(zip(paths, document_ids(paths)))
+    backward = dict(zip(paths[::-1], document_ids(paths[::-1])))
+    assert forward == backward
+    assert len({i.casefold() for i in forward.values()}) == 4
+    assert not {"x", "a-x"} & set(forward.values())  # never another input's plain stem
+    mixed = document_ids([Path("a/Report.pdf"), Path("b/report.pdf")])
+    assert mixed[0].casefold() != mixed[1].casefold()  # one folder on a case-insensitive disk
+
+
+def test_a_huge_input_is_refused_before_it_is_hashed(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.pdf"
+    with open(huge, "wb") as handle:  # sparse: costs no disk
+        handle.write(b"%PDF-1.4\n")
+        handle.truncate(2_100_000_000)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    result = extract(str(huge), str(SMALL), "-o", str(out), "-q", "--jobs", "1")
+    assert time.monotonic() - started < 60  # hashing 2 GB in the main process would not be bounded by --timeout
+    assert result.stderr == f"extract: {huge}: file is 2.1 GB; files over 2 GB are not read\n"
+    assert documents(out)["shaoxing-annual-2020"]["status"] == "ok"
+
+
+def test_junk_before_the_pdf_header_is_tolerated(tmp_path: Path) -> None:
+    from extract.pipeline import extract_file
+
+    for junk in (b"\xef\xbb\xbf", b"Content-Type: application/pdf\r\n\r\n"):
+        path = tmp_path / "junk.pdf"
+        path.write_bytes(junk + SMALL.read_bytes())
+        assert extract_file(path).meta.signer == "何建"
+
+
+def test_a_pdf_bomb_behind_two_flate_filters_is_refused(tmp_path: Path) -> None:
+    import zlib
+
+    from hostile import PAGE, TEXT, one_page, tiny_pdf
+
+    from extract.errors import ReadError
+    from extract.read import read_document
+
+    compressor = zlib.compressobj(9)
+    inner = b"".join(compressor.compress(b" " * (1 << 20)) for _ in range(500)) + compressor.flush()
+    outer = zlib.compress(inner, 9)
+    objects = one_page(PAGE, TEXT)
+    objects[4] = b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(outer) + outer + b"\nendstream"
+    path = tmp_path / "double.pdf"
+    path.write_bytes(tiny_pdf(objects))
+    assert path.stat().st_size < 10_000
+    with pytest.raises(ReadError, match="page 1 inflates to over 64 MB"):
+        read_document(path)
+
+
+def test_planted_cache_entries_cannot_write_outside_or_crash(tmp_path: Path) -> None:
+    from extract import cache
+    from extract.batch import file_sha, rules_for
+
+    out = tmp_path / "out"
+    assert extract(str(NOTICE), "-o", str(out), "-q").returncode == 0
+    key = cache.entry_key(file_sha(NOTICE), rules_for(str(ROOT / "rules")).digest, "pdf")
+    entry_path = out / ".cache" / f"{key}.json"
+    original = json.loads(entry_path.read_text(encoding="utf-8"))
+    for table_id in (f"../../../../{tmp_path.name}/PWNED", "t\u0000"):
+        planted = json.loads(json.dumps(original))
+        planted["document"]["tables"][0]["table_id"] = table_id
+        entry_path.write_text(json.dumps(planted, ensure_ascii=False), encoding="utf-8")
+        result = extract(str(NOTICE), "-o", str(out), "-q")
+        assert result.returncode == 0, result.stderr
+        assert not list(tmp_path.rglob("PWNED*"))
+        assert (out / "tables" / "zhejiang-notice-2018-30" / "t01.csv").is_file()  # read afresh
+    entry_path.unlink()
+    os.mkfifo(entry_path)  # a pipe where an entry should be: a miss, not a hang
+    result = extract(str(NOTICE), "-o", str(out), "-q", timeout=120)
+    assert result.returncode == 0
+
+
+def test_the_lock_file_is_never_followed_or_fatal(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("important")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / ".extract.lock").symlink_to(victim)
+    result = extract(str(SMALL), "-o", str(linked), "-q")
+    assert (
+        result.returncode == 2 and result.stderr == f"extract: {linked}/.extract.lock: is a symbolic link; remove it\n"
+    )
+    assert victim.read_text() == "important"
+    folder = tmp_path / "dir-lock"
+    (folder / ".extract.lock").mkdir(parents=True)
+    result = extract(str(SMALL), "-o", str(folder), "-q")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"extract: {folder}/.extract.lock: cannot be opened (Is a directory)")
+
+
+def test_a_full_or_closed_stderr_costs_the_messages_not_the_outputs(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.pdf"
+    bad.write_bytes(b"")
+    for stderr in ("/dev/full", None):
+        out = tmp_path / f"out-{stderr is None}"
+        with open(stderr, "w") if stderr else open(os.devnull, "w") as sink:
+            result = subprocess.run(
+                [sys.executable, "-m", "extract", str(bad), str(SMALL), "-o", str(out)],
+                stdout=subprocess.DEVNULL,
+                stderr=sink if stderr else subprocess.DEVNULL,
+                cwd=ROOT,
+                timeout=120,
+            )
+        assert result.returncode == 1
+        assert documents(out)["shaoxing-annual-2020"]["status"] == "ok"
+
+
+def test_the_users_own_folders_are_never_replaced(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "json").mkdir(parents=True)
+    (project / "json" / "settings.json").write_text("{}")
+    result = extract(str(SMALL), "-o", str(project), "-q")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"extract: {project}/json: exists and was not written by extract")
+    assert (project / "json" / "settings.json").read_text() == "{}"
+    out = tmp_path / "out"
+    assert extract(str(NOTICE), "-o", str(out), "-q").returncode == 0
+    inside = out / "tables" / "report.pdf"
+    shutil.copy(NOTICE, inside)
+    result = extract(str(inside), "-o", str(out), "-q")
+    assert result.returncode == 2 and "which this run replaces; move it out of the output folder" in result.stderr
+    assert inside.is_file()
+    legacy = tmp_path / "legacy"  # outputs of a version before the manifest are recognised
+    legacy.mkdir()
+    (legacy / "documents.csv").write_text("doc_id,path,sha256,pages\n")
+    (legacy / "json").mkdir()
+    assert extract(str(SMALL), "-o", str(legacy), "-q").returncode == 0
+
+
+def test_a_swap_that_fails_half_way_is_rolled_back(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from extract.cli import app
+
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(SMALL), str(NOTICE), "-o", str(out), "-q", "--jobs", "1"]).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    real_rename = Path.rename
+
+    def rename(self: Path, target: Path):
+        if self.parent.name.startswith(".staging-") and self.name == "metrics.csv":
+            raise OSError(13, "Permission denied")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    result = runner.invoke(app, ["run", str(SMALL), "-o", str(out), "-q", "--jobs", "1"])
+    monkeypatch.undo()
+    assert result.exit_code == 1 and "the previous outputs are unchanged" in result.stderr
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    assert after == before
+
+
+def test_outputs_left_in_a_trash_folder_by_a_killed_run_are_put_back(tmp_path: Path) -> None:
+    from extract.outdir import output_folder
+
+    out = tmp_path / "out"
+    assert extract(str(SMALL), "-o", str(out), "-q").returncode == 0
+    metrics = (out / "metrics.csv").read_bytes()
+    (out / ".trash-99").mkdir()
+    (out / "metrics.csv").rename(out / ".trash-99" / "metrics.csv")  # killed between the two moves
+    with output_folder(out, {"metrics.csv"}):
+        assert (out / "metrics.csv").read_bytes() == metrics
+    assert not (out / ".trash-99").exists()
+
+
+def test_the_same_bytes_as_txt_and_as_pdf_are_not_confused_by_the_cache(tmp_path: Path) -> None:
+    text = tmp_path / "notice.txt"
+    shutil.copy(CORPUS / "text" / "zhejiang-notice-2018-30.txt", text)
+    shutil.copy(text, tmp_path / "notice-copy.pdf")
+    out = tmp_path / "out"
+    assert extract(str(tmp_path / "notice-copy.pdf"), "-o", str(out), "-q").returncode == 1
+    assert extract(str(text), "-o", str(out), "-q").returncode == 0
+    result = extract(str(tmp_path / "notice-copy.pdf"), "-o", str(out), "-q")
+    assert result.returncode == 1 and "not a PDF" in result.stderr
+
+
+def test_characters_a_workbook_cannot_hold_are_replaced(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    odd = tmp_path / "odd.txt"
+    odd.write_text(
+        (CORPUS / "text" / "zhejiang-notice-2018-30.txt")
+        .read_text(encoding="utf-8")
+        .replace("数据共享", "数据\uffff共享", 1),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = extract(str(odd), str(SMALL), "-o", str(out), "-q", "--format", "xlsx")
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(out / "extract.xlsx", read_only=True)
+    texts = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("数据\ufffd共享" in t for t in texts)
+
+
+def test_long_tables_continue_on_another_sheet(tmp_path: Path, monkeypatch) -> None:
+    from openpyxl import load_workbook
+
+    from extract import workbook
+    from extract.batch import run_batch
+
+    monkeypatch.setattr(workbook, "MAX_ROWS", 12)
+    results = run_batch([NOTICE], ROOT / "rules", jobs=1)
+    from extract.export import write_outputs
+
+    write_outputs(results, tmp_path, "xlsx")
+    names = load_workbook(tmp_path / "extract.xlsx", read_only=True).sheetnames
+    table = results[0].document.tables[0]
+    parts = [n for n in names if n.startswith("1 ")]
+    assert len(parts) == -(-len(table.rows) // 10) and parts[1].endswith(" (2)")
+    assert all(len(n) <= 31 for n in names)
+
+
+def test_failed_documents_give_no_rows() -> None:
+    from extract.batch import DocResult, run_batch
+    from extract.export import ROWS
+
+    (result,) = run_batch([NOTICE], ROOT / "rules", jobs=1)
+    failed = DocResult(
+        result.doc_id, result.path, result.sha256, "failed", "a rule timed out", result.document, result.records
+    )
+    for name in ("sections", "tables", "metrics", "deadlines", "checks"):
+        assert list(ROWS[name]([failed])) == []
+    assert [row["status"] for row in ROWS["documents"]([failed])] == ["failed"]
+
+
+def test_a_worker_killed_once_does_not_fail_its_document(tmp_path: Path) -> None:
+    """A worker can die for reasons not its document's (the out-of-memory killer picks the largest
+    process): the document gets a fresh worker once."""
+    weekly = CORPUS / "hangzhou-weekly-2018-07-20.pdf"
+    out = tmp_path / "out"
+    process = start(str(weekly), "-o", str(out), "--jobs", "1", "-q", "--no-cache")
+    try:
+        for worker in wait_for_workers(process, settle=0.5):
+            os.kill(worker, signal.SIGKILL)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    assert documents(out)["hangzhou-weekly-2018-07-20"]["status"] == "ok"
+
+
+def test_early_ctrl_c_is_one_line_never_a_traceback(tmp_path: Path) -> None:
+    for delay in (0.3, 1.0, 2.0):
+        process = start(str(SMALL), "-o", str(tmp_path / f"out{delay}"), "--jobs", "1")
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        if process.returncode == 0:
+            continue  # finished before the signal
+        assert process.returncode == 130, (delay, stderr)
+        assert "Traceback" not in stderr and len(stderr.splitlines()) == 1, (delay, stderr)
+
+
+def test_a_missing_rules_folder_is_a_usage_error_and_cwd_rules_are_not_picked_up(tmp_path: Path) -> None:
+    result = extract(str(SMALL), "-o", str(tmp_path / "out"), "--rules", str(tmp_path / "nowhere"))
+    assert (
+        result.returncode == 2
+        and result.stderr == f"extract: {tmp_path / 'nowhere'}: rules folder not found; pass --rules DIR\n"
+    )
+    (tmp_path / "rules").mkdir()  # an unrelated ./rules folder in the current directory
+    result = subprocess.run(
+        [sys.executable, "-m", "extract", str(SMALL), "-o", str(tmp_path / "out2"), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert result.returncode == 0, result.stderr
+    assert documents(tmp_path / "out2")["shaoxing-annual-2020"]["format"] == "annual-work-report"

@@ -96,3 +96,9 @@ def test_multipliers_fold_into_the_value(whole: int, cents: int, multiplier: tup
 @given(st.integers(min_value=1000, max_value=10**12))
 def test_thousands_separators(number: int) -> None:
     assert parse_quantity(f"{number:,}张").value == number
+
+
+def test_numbers_beyond_decimal_precision_do_not_crash() -> None:
+    found = find_quantities("累计归集数据12345678901234567890123456789012条，另有123456789012345678901亿元")
+    assert [q.unit for q in found] == ["条", "元"]
+    assert found[0].value == pytest.approx(1.2345678901234568e31)

@@ -260,3 +260,103 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-500:]
     assert "bomb.yaml:1: the file expands to over" in result.stdout
     assert "big.yaml:0: file is 20.0 MB; rule files are limited to 1 MB" in result.stdout
+
+
+# --------------------------------------------------------------------------- found by an adversarial review
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        (
+            "format: x\nmatch: {title: a}\ntables:\n  - title: t\n    checks:\n      - ratio: {column: a, numerator: b, denominator: c, tolerance: "
+            + "9" * 5000
+            + "}\n",
+            6,
+            "cannot read this value",
+        ),
+        (
+            "format: x\nmatch: {title: '((((a{100}){100}){100}){100})'}\n",
+            2,
+            "counted repeats ask for 100,000,000 copies",
+        ),
+        (
+            "format: x\nmatch: {text: '(?:[^数据归集部门\\d\\s,.%；]|[^数据归集部门\\d\\s,.%；])+\\d{9}'}\n",
+            2,
+            "backtracks catastrophically",
+        ),
+        (
+            "format: x\nmatch: {title: a}\nmetrics:\n  - metric: storage_capacity\n    pattern: a{quantity}\n    unit: ''\n",
+            6,
+            "must not be empty",
+        ),
+        ('format: x\nmatch: {title: a}\n\ndescribe: "\x01"\n', 4, "is not allowed in YAML"),
+    ],
+)
+def test_values_that_used_to_crash_or_hang(tmp_path: Path, body: str, line: int, message: str) -> None:
+    import subprocess
+    import sys
+
+    folder = write_rules(tmp_path, "bad.yaml", body)
+    code = (  # capped: an unguarded nested repeat eats all the memory there is
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from extract.rules import load_rules\n"
+        "print('\\n'.join(e for e in load_rules(sys.argv[1]).errors if 'bad.yaml' in e))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-800:]
+    (problem,) = result.stdout.splitlines()
+    assert problem.startswith(f"{folder / 'bad.yaml'}:{line}:") and message in problem, problem
+
+
+def test_empty_trim_words_are_refused(tmp_path: Path) -> None:
+    folder = write_rules(tmp_path, "x.yaml", "format: x\nmatch: {title: a}\n")
+    common = (
+        (folder / "common.yaml").read_text(encoding="utf-8").replace("label_trim_start: [", "label_trim_start: ['', ")
+    )
+    (folder / "common.yaml").write_text(common, encoding="utf-8")
+    rules = load_rules(folder)
+    assert any("common.yaml" in e and "label_trim_start[0]: must not be empty" in e for e in rules.errors)
+
+
+def test_pipes_and_devices_in_the_rules_folder_do_not_hang(tmp_path: Path) -> None:
+    import os
+
+    folder = write_rules(tmp_path, "x.yaml", "format: x\nmatch: {title: a}\n")
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+    rules = load_rules(folder)
+    assert any("fifo.yaml:0: not a regular file" in e for e in rules.errors)
+    assert any("zero.yaml:0: not a regular file" in e for e in rules.errors)
+
+
+def test_an_optional_value_that_is_absent_is_skipped() -> None:
+    import regex
+
+    rules = load_rules(RULES)
+    bulletin = next(f for f in rules.formats if f.format == "hangzhou-weekly-bulletin")
+    from extract.ruleschema import expand_placeholders
+
+    bulletin.metrics.append(
+        MetricRule("records_pushed_week", regex.compile(expand_placeholders("(?:{quantity})?推送")), "x:1")
+    )
+    doc, _ = run("hangzhou-weekly-2018-08-03")
+    records = apply_rules(doc, rules)
+    assert records.errors == [] and records.metrics
+
+
+def test_common_pattern_timeouts_name_their_file_and_line() -> None:
+    rules = load_rules(RULES)
+    assert rules.common.entity_sources[0] == "rules/common.yaml:10"
+    assert rules.common.owner_sources[0] == "rules/common.yaml:17"
+
+
+def test_a_total_printed_with_a_unit_word_is_checked_not_a_crash(tmp_path: Path) -> None:
+    from extract.pipeline import extract_file
+
+    text = (ROOT / "corpus" / "text" / "hangzhou-weekly-2018-08-03.txt").read_text(encoding="utf-8")
+    assert "合计\t\t90011\t" in text
+    path = tmp_path / "weekly-approx-total.txt"
+    path.write_text(text.replace("合计\t\t90011\t", "合计\t\t约9万\t"), encoding="utf-8")
+    records = apply_rules(extract_file(path), load_rules(RULES))
+    check = next(c for c in records.checks if c.kind == "sum" and "合计 row 90000" in c.detail)
+    assert check.actual == 90000 and not check.passed and records.errors == []
