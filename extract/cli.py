@@ -60,7 +60,7 @@ class OutputFormat(str, Enum):
 
 
 RulesOption = Annotated[
-    Path | None, typer.Option("--rules", help="Folder of rule files (default: ./rules, else the bundled rules).")
+    Path | None, typer.Option("--rules", help="Folder of rule files (default: the rules shipped with extract).")
 ]
 
 

@@ -498,6 +498,13 @@ def test_an_unreadable_input_fails_alone(tmp_path: Path) -> None:
     assert result.stderr == f"extract: {secret}: permission denied: the file cannot be read by this user\n"
     docs = documents(out)
     assert docs["secret"]["status"] == "failed" and docs["zhejiang-notice-2018-30"]["status"] == "ok"
+    closed = tmp_path / "closed"  # a folder we may not enter: the path cannot even be looked at
+    closed.mkdir()
+    shutil.copy(SMALL, closed / "inside.pdf")
+    closed.chmod(0)
+    result = unprivileged(str(closed / "inside.pdf"), str(NOTICE), "-o", str(tmp_path / "out2"), "-q", "--jobs", "1")
+    assert result.returncode == 1
+    assert result.stderr == f"extract: {closed / 'inside.pdf'}: cannot read the file (Permission denied)\n"
 
 
 @pytest.mark.skipif(not drop_privileges_available(), reason="needs root and setpriv to make a folder unwritable to us")
@@ -753,6 +760,10 @@ def test_ids_do_not_depend_on_the_order_or_on_case() -> None:
     assert forward == backward
     assert len({i.casefold() for i in forward.values()}) == 4
     assert not {"x", "a-x"} & set(forward.values())  # never another input's plain stem
+    # two groups whose candidates meet ("a-b-x"): settled the same way whatever comes first
+    paths = [Path(p) for p in ("/r/a/b/x.pdf", "/r/c/b/x.pdf", "/r/a/b-x.pdf", "/r/d/b-x.pdf")]
+    assert document_ids(paths) == ["r-a-b-x", "r-c-b-x", "a-b-x", "d-b-x"]
+    assert document_ids(paths[::-1]) == ["d-b-x", "a-b-x", "r-c-b-x", "r-a-b-x"]
     mixed = document_ids([Path("a/Report.pdf"), Path("b/report.pdf")])
     assert mixed[0].casefold() != mixed[1].casefold()  # one folder on a case-insensitive disk
 
