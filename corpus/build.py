@@ -196,12 +196,16 @@ def build_tables(doc: dict[str, Any]) -> list[dict[str, Any]]:
                         out.append(cell)
                 filled.append(out)
             merged.sort()
+            # an attachment's title is printed once, above its first table: a later table of the
+            # same attachment without a caption of its own has no printed title, and is 表N
+            shared = attachment is not None and any(t["attachment"] == attachment["number"] for t in tables)
+            own_title = spec.get("caption") or (attachment["title"] if attachment and not shared else None)
             tables.append(
                 {
                     "table_id": f"t{len(tables) + 1:02d}",
                     "attachment": attachment["number"] if attachment else None,
                     "attachment_title": attachment["title"] if attachment else None,
-                    "title": spec.get("caption") or (attachment["title"] if attachment else None),
+                    "title": own_title or f"表{len(tables) + 1}",
                     "header": header,
                     "rows": filled,
                     "merged": [{"col": c, "first_row": a, "last_row": b} for c, a, b in merged],

@@ -229,9 +229,11 @@ def drop_running_lines(pages: list[LaidOutPage]) -> None:
 
 
 def is_running_title(line: TextLine, page: LaidOutPage) -> bool:
-    """A running title at the top of page 1 is the document's title there: keep it once.
-    Footers and numbered lines (page numbers, dates with them) go everywhere."""
-    return not re.search(r"\d", line.text) and line.bbox[3] < page.height * 0.25
+    """A running title at the top of page 1 is the document's title there (a register repeats its
+    title on every page): keep it once. Footers, page numbers and date lines go everywhere."""
+    words = re.sub(r"[年月日号\W\d_]", "", line.text)
+    ends_with_number = bool(re.search(r"\d\s*$", line.text))
+    return len(words) >= 4 and not ends_with_number and line.bbox[3] < page.height * 0.25
 
 
 def in_margin(line: TextLine, page: LaidOutPage) -> bool:

@@ -210,6 +210,10 @@ class Table:
     total_rows: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)  # what stitching did: dropped headers, rejoined rows
+    part: str | None = None  # the band naming this part of a grid that stacks several tables
+    roles: list[str] = field(default_factory=list)  # per column: label | code | serial | value
+    unit_printed: str | None = None  # the unit its values are printed in (万元), when the page says
+    unit_source: str | None = None  # where that unit was read: 单位：万元, or a header
 
     @property
     def ncols(self) -> int:

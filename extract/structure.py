@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .captions import Caption, caption_above
 from .dates import is_standalone_date, parse_date
 from .model import (
     Attachment,
@@ -30,7 +31,7 @@ from .model import (
     TextLine,
 )
 from .normalize import join_fragments, join_with_offsets
-from .tables import TableBuilder, continues, extend_table, finish_table, start_table
+from .tables import TableBuilder, continuation, extend_table, finish_tables, start_table
 
 # --------------------------------------------------------------------------- patterns
 LABELS: list[tuple[int, re.Pattern[str]]] = [
@@ -530,37 +531,38 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
     attachment: Attachment | None = None
     in_list = False
     last_section: Section | None = None
-    caption: str | None = None
     expect_title = False
     title_para: Para | None = None
     blocks = stream.blocks
+    captions = table_captions(blocks)
+    caption_blocks = {i for c in captions.values() for i in c.lines}
+    titles_used: set[str] = set()
 
     def close_table() -> None:
         nonlocal builder
-        if builder is not None and builder.rows:
+        if builder is not None and (builder.rows or builder.head):  # a table printed empty is kept: none is data
             number, a_title, t_title = table_meta
-            tables.append(finish_table(builder, f"t{len(tables) + 1:02d}", number, a_title, t_title))
+            tables.extend(finish_tables(builder, len(tables) + 1, number, a_title, t_title))
         builder = None
 
     for index, block in enumerate(blocks):
         if isinstance(block, PageTable):
-            if (
-                builder is not None
-                and index > 0
-                and isinstance(blocks[index - 1], PageTable)
-                and continues(builder, block)
-            ):
-                extend_table(builder, block)
+            following = (
+                continuation(builder, block)
+                if builder is not None and index > 0 and isinstance(blocks[index - 1], PageTable)
+                else None
+            )
+            if builder is not None and following is not None:
+                extend_table(builder, following)
                 continue
             close_table()
             builder = start_table(block)
-            title = (
-                caption
-                or (attachment.title if attachment else None)
-                or (last_section.heading if last_section else None)
-            )
+            found = captions.get(index, Caption(None, None, None))
+            title = found.title or fallback_title(attachment, last_section, titles_used, len(tables) + 1)
+            titles_used.add(title)
+            builder.unit = found.unit
+            builder.unit_source = found.unit_source
             table_meta = (attachment.number if attachment else None, attachment.title if attachment else None, title)
-            caption = None
             expect_title = False
             continue
         para = block
@@ -621,11 +623,10 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
                 listed[last] = listed[last] + text  # an item title wrapped onto a second line
                 continue
             in_list = False
-        if (attachment is not None or TABLE_CAPTION.match(text)) and is_caption(para, blocks, index):
-            caption = text.rstrip("：:")
+        found = label_of(text) if attachment is None else None
+        if index in caption_blocks and not found:  # a table's title or unit line, not body text
             paragraphs.append(make_paragraph(para, None, para.original, "caption"))
             continue
-        found = label_of(text) if attachment is None else None
         if found:
             rank, label = found
             heading, body = split_heading(para, label)
@@ -682,13 +683,51 @@ def continues_title(title: Para, para: Para) -> bool:
     return line.centered and line.size == title.size and len(para.text) <= 20 and line.page == title.page
 
 
-def is_caption(para: Para, blocks: list[Para | PageTable], index: int) -> bool:
-    """A short line right before a table, inside an attachment, names that table."""
-    nxt = blocks[index + 1] if index + 1 < len(blocks) else None
-    text = para.text
+def table_captions(blocks: list[Para | PageTable]) -> dict[int, Caption]:
+    """For each table that text precedes, its caption and unit from the lines above it on its page."""
+    found = {}
+    for index, block in enumerate(blocks):
+        if not isinstance(block, PageTable) or index == 0 or not isinstance(blocks[index - 1], Para):
+            continue
+        above: list[tuple[int, str]] = []
+        for back in range(index - 1, max(index - 6, -1), -1):
+            para = blocks[back]
+            if not isinstance(para, Para) or para.lines[-1].page != block.page:
+                break
+            if above and wraps_into(para, blocks[above[-1][0]]):  # a centred title wrapped onto two lines
+                above[-1] = (back, para.text + above[-1][1])
+                continue
+            above.append((back, para.text))
+        found[index] = caption_above(above)
+    return found
+
+
+def wraps_into(first: Para | PageTable, second: Para | PageTable) -> bool:
+    """Two lines of one size, the second short and centred: one title printed on two lines."""
+    if not isinstance(first, Para) or not isinstance(second, Para):
+        return False
+    a, b = first.lines[-1], second.first
     return (
-        isinstance(nxt, PageTable)
-        and len(text) <= 50
-        and not re.search(r"[。；;]", text)
-        and not text.endswith(("：", ":"))
+        b.centered
+        and abs(a.size - b.size) < 0.5
+        and a.page == b.page
+        and len(second.text) <= 20
+        and b.bbox[1] - a.bbox[3] < a.size * 1.5
+        and not heading_label(second.text)
     )
+
+
+def heading_label(text: str) -> str | None:
+    """The numbering label a heading starts with, when words follow it ('（39）' alone is not a heading)."""
+    found = label_of(text)
+    return found[1] if found and text.strip() != found[1].strip() else None
+
+
+def fallback_title(attachment: Attachment | None, section: Section | None, used: set[str], number: int) -> str:
+    """Nothing printed above the table names it: its attachment's or section's title when no
+    other table has it already, else 表N."""
+    candidates = [
+        attachment.title if attachment else None,
+        f"{section.label or ''}{section.heading}" if section and section.heading else None,
+    ]
+    return next((c for c in candidates if c and c not in used), f"表{number}")

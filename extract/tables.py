@@ -20,15 +20,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from pdfplumber.table import merge_edges
 
+from .lattice import lattice_tables
 from .model import Cell, Char, Edge, PageTable, RawPage, Table, TableCell, TextLine
 from .normalize import join_fragments
+from .tableshape import shape_tables
 
 SNAP = 3.0  # points: edges this close are one line (pdfplumber's default tolerance)
-BOUNDARY = 1.5  # points: cell boundaries this close are one grid line
+ALIGN = 6.0  # points: a continued table's column boundaries within this of the first part's are the same
+PAGE_TOP_SHARE = 0.2  # a one-row grid starting this high on a page continues a table from the page before
 TOTAL_WORDS = ("合计", "总计", "汇总", "小计", "合計", "總計", "總和", "总和")
 HEADER_TOTAL_SHARE = 0.95  # a column this full is "always filled": empty there means a fragment
 
@@ -41,16 +44,14 @@ def find_page_tables(page: RawPage) -> list[PageTable]:
     edges = merge_edges(
         edges, snap_x_tolerance=SNAP, snap_y_tolerance=SNAP, join_x_tolerance=SNAP, join_y_tolerance=SNAP
     )
-    edges = [e for e in edges if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= SNAP]
-    intersections = edges_to_intersections(edges, x_tolerance=SNAP, y_tolerance=SNAP)
-    cells = intersections_to_cells(intersections)
-    tables = []
-    for group in cells_to_tables(cells):
-        grid = build_grid(group, page.number)
-        if grid is not None:
-            tables.append(grid)
+    merged = [
+        Edge(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"])
+        for e in edges
+        if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= SNAP
+    ]
+    tables = lattice_tables(merged, page.number)
     fill_cells(tables, page.chars)
-    return [t for t in tables if looks_like_table(t)]
+    return [t for t in tables if looks_like_table(t, page.height)]
 
 
 def edge_dict(edge: Edge) -> dict:
@@ -65,46 +66,6 @@ def edge_dict(edge: Edge) -> dict:
         "orientation": edge.orientation,
         "object_type": "line",
     }
-
-
-def cluster(values: list[float], tolerance: float = BOUNDARY) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if out and v - out[-1] <= tolerance:
-            continue
-        out.append(v)
-    return out
-
-
-def nearest(bounds: list[float], value: float) -> int:
-    return min(range(len(bounds)), key=lambda i: abs(bounds[i] - value))
-
-
-def build_grid(cells: list[tuple[float, float, float, float]], page: int) -> PageTable | None:
-    xs = cluster([c[0] for c in cells] + [c[2] for c in cells])
-    ys = cluster([c[1] for c in cells] + [c[3] for c in cells])
-    nrows, ncols = len(ys) - 1, len(xs) - 1
-    if nrows < 1 or ncols < 1:
-        return None
-    grid: list[list[Cell | None]] = [[None] * ncols for _ in range(nrows)]
-    for x0, top, x1, bottom in cells:
-        c0, c1 = nearest(xs, x0), nearest(xs, x1)
-        r0, r1 = nearest(ys, top), nearest(ys, bottom)
-        if c1 <= c0 or r1 <= r0:
-            continue
-        cell = Cell(text="", page=page, bbox=(x0, top, x1, bottom), row_span=r1 - r0, col_span=c1 - c0)
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                if grid[r][c] is None:
-                    grid[r][c] = cell
-    rows = [
-        [
-            cell if cell is not None else Cell("", page, (xs[c], ys[r], xs[c + 1], ys[r + 1]))
-            for c, cell in enumerate(row)
-        ]
-        for r, row in enumerate(grid)
-    ]
-    return PageTable(page=page, bbox=(xs[0], ys[0], xs[-1], ys[-1]), rows=rows, xs=xs, ys=ys)
 
 
 def fill_cells(tables: list[PageTable], chars: list[Char]) -> None:
@@ -159,11 +120,14 @@ def line_text(chars: list[Char]) -> str:
     return out
 
 
-def looks_like_table(table: PageTable) -> bool:
-    """Two rows and two columns at least, with text in more than one cell: else a frame or a box."""
-    if len(table.rows) < 2 or table.ncols < 2:
-        return False
+def looks_like_table(table: PageTable, page_height: float) -> bool:
+    """Two rows and two columns at least, with text in more than one cell: else a frame or a box.
+    A single row of cells at the top of a page is kept: the last row of a table from the page before."""
     filled = {id(c) for row in table.rows for c in row if c.text.strip()}
+    if table.ncols < 2:
+        return False
+    if len(table.rows) == 1:
+        return len(filled) >= 2 and table.bbox is not None and table.bbox[1] < page_height * PAGE_TOP_SHARE
     return len(filled) >= 3
 
 
@@ -199,13 +163,17 @@ class TableBuilder:
 
     header: list[str]
     header_rows: int
+    head: list[list[TableCell]] = field(default_factory=list)  # the header grid, merged_from in its own rows
     rows: list[list[TableCell]] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     columns: list[tuple[float, float]] | None = None  # relative column edges of the first part
     ruled: bool = True
-    open_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # col -> origin of a span cut by the page end
+    # col -> (origin row, origin col, spans rows): a merged cell cut by the page end, or a label in the last row
+    open_spans: dict[int, tuple[int, int, bool]] = field(default_factory=dict)
+    unit: str | None = None  # the unit printed above the table (单位：万元)
+    unit_source: str | None = None
 
     @property
     def ncols(self) -> int:
@@ -222,7 +190,39 @@ def column_edges(table: PageTable) -> list[tuple[float, float]] | None:
 def same_geometry(a: list[tuple[float, float]] | None, b: list[tuple[float, float]] | None) -> bool:
     if a is None or b is None:
         return True
-    return len(a) == len(b) and all(abs(x[0] - y[0]) <= 6 and abs(x[1] - y[1]) <= 6 for x, y in zip(a, b))
+    return len(a) == len(b) and all(abs(x[0] - y[0]) <= ALIGN and abs(x[1] - y[1]) <= ALIGN for x, y in zip(a, b))
+
+
+def regrid(part: PageTable, columns: list[tuple[float, float]] | None) -> PageTable | None:
+    """A continued part drawn with fewer column lines (a page of merged cells only) laid on the
+    table's own columns: each of its cells spans the table columns between its borders."""
+    mine = column_edges(part)
+    if columns is None or mine is None:
+        return None
+    bounds = [0.0] + [b for _, b in columns]
+    index = []
+    for edge in [0.0] + [b for _, b in mine]:
+        j = min(range(len(bounds)), key=lambda k: abs(bounds[k] - edge))
+        if abs(bounds[j] - edge) > ALIGN:
+            return None
+        index.append(j)
+    if index[0] != 0 or index[-1] != len(bounds) - 1 or len(set(index)) != len(index):
+        return None
+    first_column = {id(cell): k for row in part.rows for k, cell in reversed(list(enumerate(row)))}
+    last_column = {id(cell): k for row in part.rows for k, cell in enumerate(row)}
+    copies = {
+        id(cell): replace(cell, col_span=index[last_column[id(cell)] + 1] - index[first_column[id(cell)]])
+        for row in part.rows
+        for cell in row
+    }
+    rows = []
+    for row in part.rows:
+        wide: list[Cell] = []
+        for k, cell in enumerate(row):
+            wide.extend([copies[id(cell)]] * (index[k + 1] - index[k]))
+        rows.append(wide)
+    xs = [part.xs[0] + b for b in bounds]
+    return PageTable(part.page, part.bbox, rows, part.ruled, xs, part.ys)
 
 
 def count_header_rows(table: PageTable) -> int:
@@ -267,24 +267,58 @@ def repeats_header(builder: TableBuilder, part: PageTable) -> int:
     return 0
 
 
-def continues(builder: TableBuilder, part: PageTable) -> bool:
-    """Is this page part the continuation of the table being built?"""
+def continuation(builder: TableBuilder, part: PageTable) -> PageTable | None:
+    """This page part as the continuation of the table being built, or None when it is another table."""
     if part.ncols != builder.ncols or not same_geometry(builder.columns, column_edges(part)):
-        return False
-    if repeats_header(builder, part):
-        return True
+        laid = regrid(part, builder.columns) if builder.ruled and part.ruled else None
+        if laid is None:
+            return None
+        part = laid
+    if repeats_header(builder, part) or (builder.rows and is_band(builder.rows[-1])):
+        return part  # a repeated header, or the rows under a band that closed the last page
     # a header-like first row that is not our header opens a different table
-    return not is_header_like(row_values(part.rows[0]))
+    return None if is_header_like(row_values(part.rows[0])) else part
+
+
+def is_band(row: list[TableCell] | list[Cell]) -> bool:
+    """One cell across the whole width, with a name in it: the title of the rows below."""
+    first = row[0]
+    if len(row) < 2 or not first.text.strip() or is_numeric(first.text):
+        return False
+    if isinstance(first, TableCell):
+        return first.merged_from is None and all(c.merged_from is not None and c.merged_from[1] == 0 for c in row[1:])
+    return all(c is first for c in row)
 
 
 def start_table(part: PageTable) -> TableBuilder:
     n = count_header_rows(part)
-    builder = TableBuilder(header=header_names(part, n), header_rows=n, columns=column_edges(part), ruled=part.ruled)
+    builder = TableBuilder(
+        header=header_names(part, n),
+        header_rows=n,
+        head=grid_cells(part, 0, n),
+        columns=column_edges(part),
+        ruled=part.ruled,
+    )
     add_part(builder, part, skip=n, continuation=False)
     return builder
 
 
+def grid_cells(part: PageTable, start: int, end: int) -> list[list[TableCell]]:
+    """Rows start..end of a page part as TableCells, a merged cell once with merged_from elsewhere."""
+    origin = origins(part)
+    out = []
+    for r in range(start, end):
+        row = []
+        for c, cell in enumerate(part.rows[r]):
+            o_r, o_c = origin[id(cell)]
+            covered = (o_r, o_c) != (r, c) and o_r >= start
+            row.append(TableCell(cell.text, part.page, cell.bbox, merged_from=(o_r - start, o_c) if covered else None))
+        out.append(row)
+    return out
+
+
 def extend_table(builder: TableBuilder, part: PageTable) -> None:
+    """Add a part that ``continuation`` accepted (as it returned it)."""
     skip = repeats_header(builder, part)
     if skip:
         builder.repairs.append(f"dropped the header row repeated on page {part.page}")
@@ -331,8 +365,9 @@ def add_part(builder: TableBuilder, part: PageTable, skip: int, continuation: bo
     builder.open_spans = {}
     if body:
         for c, cell in enumerate(part.rows[-1]):
-            if cell.row_span > 1 and id(cell) in global_origin:
-                builder.open_spans[c] = global_origin[id(cell)]
+            if id(cell) in global_origin and (cell.row_span > 1 or (cell.text.strip() and not is_numeric(cell.text))):
+                o_r, o_c = global_origin[id(cell)]
+                builder.open_spans[c] = (o_r, o_c, cell.row_span > 1)
 
 
 def carry_spans_over(
@@ -343,17 +378,42 @@ def carry_spans_over(
     global_origin: dict[int, tuple[int, int]],
 ) -> None:
     """A merged cell cut by the page break goes on at the top of the next page: join its two parts."""
-    for c, (o_r, o_c) in builder.open_spans.items():
+    for c, (o_r, o_c, spanning) in builder.open_spans.items():
         if c >= len(first) or o_c != c:
             continue
         cell = first[c]
         if local_origin[id(cell)] != (first_row, c) or id(cell) in global_origin:
             continue
-        if cell.row_span > 1 or not cell.text.strip():
-            origin = builder.rows[o_r][o_c]
-            origin.text = join_fragments([origin.text, cell.text])
+        origin = builder.rows[o_r][o_c]
+        again = reprinted(origin.text, cell.text)
+        # a group label in the last row that the next page prints again, or whose numbered label
+        # the break cut in two ("（四）无" / "法提供"), merged over more rows, goes on too
+        cut = cell.row_span > 1 and cut_label(builder, c, origin.text, cell.text)
+        if (spanning and (cell.row_span > 1 or not cell.text.strip() or again)) or (cell.row_span > 1 and again) or cut:
+            if again:  # the label printed again: keep the fuller of the two (a page may cut it short)
+                origin.text = max(origin.text, cell.text, key=lambda t: len(compact(t)))
+            else:
+                origin.text = join_fragments([origin.text, cell.text])
             global_origin[id(cell)] = (o_r, o_c)
             builder.repairs.append(f"joined a merged cell cut by the page break before page {cell.page}")
+
+
+NUMBERED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．]")
+
+
+def cut_label(builder: TableBuilder, col: int, head: str, tail: str) -> bool:
+    """The two halves of a numbered label the page break cut: the column numbers its labels, the
+    part above starts with a number and the part below does not."""
+    numbered = sum(bool(NUMBERED.match(row[col].text.strip())) for row in builder.rows if row[col].merged_from is None)
+    return (
+        numbered >= 2 and bool(NUMBERED.match(head.strip())) and bool(tail.strip()) and not NUMBERED.match(tail.strip())
+    )
+
+
+def reprinted(label: str, again: str) -> bool:
+    """A merged label printed again at the top of the next page (either print may be cut short), not its second half."""
+    first, second = compact(label), compact(again)
+    return bool(first and second) and (first.startswith(second) or second.startswith(first))
 
 
 def always_filled(builder: TableBuilder) -> list[int]:
@@ -416,29 +476,38 @@ def fill_down_unruled(builder: TableBuilder) -> None:
                 row[c].merged_from = above.merged_from or (r - 1, c)
 
 
-def finish_table(
-    builder: TableBuilder, table_id: str, attachment: int | None, attachment_title: str | None, title: str | None
-) -> Table:
+def finish_tables(
+    builder: TableBuilder, first_number: int, attachment: int | None, attachment_title: str | None, title: str | None
+) -> list[Table]:
+    """The stitched table as output: one Table per stacked part (see tableshape), numbered from first_number."""
     if not builder.ruled:
         fill_down_unruled(builder)
-    for row in builder.rows:  # fill merged positions with their origin's (final) text
-        for cell in row:
-            if cell.merged_from is not None:
-                o_r, o_c = cell.merged_from
-                cell.text = builder.rows[o_r][o_c].text
-    totals = [i for i, row in enumerate(builder.rows) if is_total_row([c.text for c in row])]
-    return Table(
-        table_id=table_id,
-        attachment=attachment,
-        attachment_title=attachment_title,
-        title=title,
-        pages=builder.pages,
-        header=builder.header,
-        rows=builder.rows,
-        total_rows=totals,
-        notes=builder.notes,
-        repairs=builder.repairs,
-    )
+    tables = []
+    parts = shape_tables(builder.head, builder.rows)
+    for k, shaped in enumerate(parts):
+        part_title = f"{title} / {shaped.band}" if shaped.band and title else (shaped.band or title)
+        tables.append(
+            Table(
+                table_id=f"t{first_number + k:02d}",
+                attachment=attachment,
+                attachment_title=attachment_title,
+                title=part_title,
+                # a part's own pages; a whole table's, including a page that only held a row's tail
+                pages=sorted({c.page for row in shaped.rows for c in row}) or builder.pages
+                if len(parts) > 1
+                else builder.pages,
+                header=shaped.header,
+                rows=shaped.rows,
+                total_rows=shaped.total_rows,
+                notes=builder.notes,
+                repairs=builder.repairs,
+                part=shaped.band,
+                roles=shaped.roles,
+                unit_printed=builder.unit,
+                unit_source=builder.unit_source,
+            )
+        )
+    return tables
 
 
 # --------------------------------------------------------------------------- unruled tables
