@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
+from .arithmetic import table_checks
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
-from .quantities import Quantity, find_quantities, header_unit, parse_cell, parse_quantity
+from .quantities import Quantity, find_quantities, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
 from .settings import LIMITS
+from .tablerecords import column_index, column_records, entity_column, value_columns
 from .wordseg import tagger
 
 T = TypeVar("T")
@@ -51,12 +53,13 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
     if rules.common.generic_metrics:
         generic_metrics(ctx, claimed)
     for table in doc.tables:
-        spec = next(((f, i, t) for f in formats for i, t in enumerate(f.tables) if table_matches(t, table)), None)
+        spec = table_rule_for(formats, table)
         if spec is not None:
             fmt, index, table_rule = spec
             guarded(ctx, table_rule.source, partial(rule_table, ctx, fmt, index, table_rule, table))
         elif rules.common.generic_tables:
             generic_table(ctx, table)
+        records.checks.extend(table_checks(table, doc.doc_id))
     prose = all(f.prose_deadlines for f in formats) if formats else rules.common.generic_deadlines
     if prose:
         rule_name = next((f"{f.format}:deadlines" for f in formats), "generic")
@@ -94,10 +97,18 @@ def format_matches(fmt: FormatRules, doc: Document) -> bool:
     return all(search(pattern, fields[key]) for key, pattern in fmt.match.items())
 
 
-def table_matches(rule: TableRule, table: Table) -> bool:
-    """By the table's own title (its caption), else its attachment's title."""
-    name = table.title or table.attachment_title or ""
-    return bool(name and search(rule.title, name))
+def table_rule_for(formats: list[FormatRules], table: Table) -> tuple[FormatRules, int, TableRule] | None:
+    """The table rule for a table: the first whose title pattern fits the table's own title, else,
+    for a table with no caption of its own (the second table of an attachment), its attachment's."""
+    names = [table.title] + ([table.attachment_title] if table.title_source != "caption" else [])
+    for name in names:
+        if not name:
+            continue
+        for fmt in formats:
+            for index, rule in enumerate(fmt.tables):
+                if search(rule.title, name):
+                    return fmt, index, rule
+    return None
 
 
 # --------------------------------------------------------------------------- prose metrics
@@ -224,11 +235,14 @@ def as_of_before(text: str, position: int, base: dt.date) -> str | None:
 
 
 def left_context(text: str, position: int) -> tuple[str, str]:
-    """The phrase in front of a number, back to the previous clause break, and that break."""
-    start = position
+    """The phrase in front of a number, back to the previous clause break, and that break. A short
+    qualifier in brackets right before the number (社会保障和就业支出（类）326.72万元) is passed over."""
+    qualifier = re.search(r"[（(][^（）()]{1,6}[）)]\s*$", text[:position])
+    end = qualifier.start() if qualifier else position
+    start = end
     while start > 0 and not CLAUSE_BREAK.match(text[start - 1]):
         start -= 1
-    return text[start:position], text[start - 1] if start > 0 else ""
+    return text[start:end], text[start - 1] if start > 0 else ""
 
 
 def right_noun(text: str, q: Quantity) -> str:
@@ -312,28 +326,6 @@ def entity_at(ctx: Context, text: str, position: int) -> str:
 
 
 # --------------------------------------------------------------------------- tables
-def column_index(table: Table, name: str) -> int | None:
-    """A column whose header starts with the name (units in brackets and spaces ignored)."""
-    wanted = re.sub(r"\s", "", name)
-    for i, header in enumerate(table.header):
-        plain = re.sub(r"\s", "", header)
-        if plain == wanted or plain.startswith(wanted) or re.sub(r"[(（].*?[)）]$", "", plain) == wanted:
-            return i
-    return None
-
-
-def entity_column(table: Table, names: list[str]) -> int | None:
-    for name in names:
-        index = column_index(table, name)
-        if index is not None:
-            return index
-    for i in range(table.ncols):  # else the first column that holds text rather than numbers
-        values = [row[i].text for row in table.rows if row[i].text]
-        if values and sum(parse_quantity(v) is None for v in values) > len(values) / 2:
-            return i
-    return None
-
-
 def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, table: Table) -> None:
     rule_name = f"{fmt.format}:tables[{index}]"
     entity_col = entity_column(table, rule.entity)
@@ -344,8 +336,12 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
             continue
         table_column_records(ctx, table, col, entity_col, metric, rule_name)
     for check in rule.checks:
-        if check["kind"] == "sum":
-            sum_checks(ctx, table, check["columns"], rule)
+        if check["kind"] == "sum":  # the 合计 rows of every column are checked for every table (arithmetic.py)
+            for name in check["columns"]:
+                if column_index(table, name) is None:
+                    rule_error(
+                        ctx, table, f"{rule.source}: sum column '{name}' not in table ({'/'.join(table.header)})"
+                    )
         else:
             ratio_checks(ctx, table, check, rule)
     if rule.deadlines:
@@ -354,80 +350,12 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
 
 def generic_table(ctx: Context, table: Table) -> None:
     entity_col = entity_column(table, [])
-    for col, header in enumerate(table.header):
-        if col == entity_col or re.search(r"序号|编号|代码", header):
-            continue
-        table_column_records(ctx, table, col, entity_col, vocabulary_id(ctx, header, None), "generic")
+    for col in value_columns(table):
+        table_column_records(ctx, table, col, entity_col, vocabulary_id(ctx, table.header[col], None), "generic")
 
 
 def table_column_records(ctx: Context, table: Table, col: int, entity_col: int | None, metric: str, rule: str) -> None:
-    unit_hint = header_unit(table.header[col])
-    for r, row in enumerate(table.rows):
-        cell = row[col]
-        q = parse_cell(cell.text, unit_hint)
-        if q is None:
-            continue
-        entity = row[entity_col].text if entity_col is not None else ""
-        record = Metric(
-            doc_id=ctx.doc.doc_id,
-            date=ctx.doc.meta.date,
-            as_of=None,
-            section_id=None,
-            metric=metric,
-            label=re.sub(r"\s", "", table.header[col]),
-            entity=entity,
-            value=q.value,
-            unit=q.unit or "",
-            raw=cell.text,
-            approx=q.approx,
-            page=cell.page,
-            bbox=cell.bbox,
-            source=f"table:{table.table_id}",
-            rule=rule,
-            is_total=r in table.total_rows,
-        )
-        ctx.records.metrics.append(record)
-
-
-def column_values(table: Table, col: int) -> list[tuple[int, float | None]]:
-    unit_hint = header_unit(table.header[col])
-    out = []
-    for r, row in enumerate(table.rows):
-        q = parse_cell(row[col].text, unit_hint)
-        out.append((r, q.value if q else None))
-    return out
-
-
-def decimals(text: str) -> int:
-    m = re.search(r"\.(\d+)", text)
-    return len(m.group(1)) if m else 0
-
-
-def sum_checks(ctx: Context, table: Table, columns: list[str], rule: TableRule) -> None:
-    """A 合计 row must equal the sum of the rows above it, within the rounding of its figures."""
-    if not table.total_rows:
-        return
-    total_row = table.total_rows[-1]
-    for name in columns:
-        col = column_index(table, name)
-        if col is None:
-            continue
-        values = column_values(table, col)
-        parts = [v for r, v in values if r not in table.total_rows and v is not None]
-        total = values[total_row][1]
-        if total is None or not parts:
-            continue
-        digits = max(decimals(row[col].text) for row in table.rows)
-        printed = re.search(r"\d[\d,]*(?:\.\d+)?", table.rows[total_row][col].text)
-        printed_value = float(printed.group(0).replace(",", "")) if printed else 0.0
-        unit_factor = abs(total) / printed_value if printed_value else 1.0  # 9万 printed, 90000 summed
-        tolerance = (0.5 * 10**-digits) * len(parts) * unit_factor if digits else 0.0
-        expected = sum(parts)
-        passed = abs(expected - total) <= tolerance + 1e-6
-        detail = f"{table.header[col]}: 合计 row {fmt_number(total)} vs sum of {len(parts)} rows {fmt_number(expected)}"
-        ctx.records.checks.append(
-            Check(ctx.doc.doc_id, table.table_id, "sum", round(expected, 6), total, detail, passed)
-        )
+    ctx.records.metrics.extend(column_records(table, col, entity_col, metric, rule, ctx.doc.doc_id, ctx.doc.meta.date))
 
 
 def ratio_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> None:
@@ -444,8 +372,19 @@ def ratio_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> No
         passed = abs(expected - rate.value) <= check["tolerance"] + 1e-9
         entity = row[0].text if row[0].text else str(r)
         detail = f"row {r} ({entity}): {table.header[rate_col]} {rate.raw} vs {table.header[num_col]}/{table.header[den_col]} = {fmt_number(num.value)}/{fmt_number(den.value)} = {expected:.2f}%"  # type: ignore[index]
+        cell = row[rate_col]  # type: ignore[index]
         ctx.records.checks.append(
-            Check(ctx.doc.doc_id, table.table_id, "ratio", round(expected, 4), rate.value, detail, passed)
+            Check(
+                ctx.doc.doc_id,
+                table.table_id,
+                "ratio",
+                round(expected, 4),
+                rate.value,
+                detail,
+                passed,
+                cell.page,
+                cell.bbox,
+            )
         )
 
 

@@ -60,6 +60,9 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("rows", "integer"),
         ("cols", "integer"),
         ("file", "string"),
+        ("attachment_title", "string"),
+        ("unit", "string"),
+        ("verified", "boolean"),
     ],
     "metrics": [
         ("doc_id", "string"),
@@ -69,8 +72,11 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("metric", "string"),
         ("label", "string"),
         ("entity", "string"),
+        ("row", "string"),
+        ("column", "string"),
         ("value", "number"),
         ("unit", "string"),
+        ("unit_printed", "string"),
         ("raw", "string"),
         ("approx", "boolean"),
         ("page", "integer"),
@@ -98,13 +104,17 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("expected", "number"),
         ("actual", "number"),
         ("detail", "string"),
+        ("page", "integer"),
+        ("bbox", "string"),
     ],
 }
 DESCRIPTIONS = {
     "documents": "One row per input file: metadata, detected format and script, status (ok/failed), error and warnings.",
     "sections": "The numbered section tree of each document (一、/（一）/1、/（1）), with page and box.",
-    "tables": "Each table, stitched across pages; its cells are in tables/<doc_id>/<table_id>.csv.",
-    "metrics": "Every figure: from prose (source=text) or table cells (source=table:<id>), value in base units.",
+    "tables": "Each table, stitched across pages; its cells are in tables/<doc_id>/<table_id>.csv. unit: the unit its "
+    "values are printed in; verified: true when its 合计 rows, codes and 合计 columns all add up, false when one does not.",
+    "metrics": "Every figure: from prose (source=text) or table cells (source=table:<id>, with its row labels and column), "
+    "value in base units (unit), the unit as printed beside (unit_printed).",
     "deadlines": "Who must do what by when: due is an ISO date, empty for ongoing (全年工作) or undetermined ones.",
     "checks": "Consistency checks that failed: a total that is not the sum of its rows, a rate that is not its ratio.",
 }
@@ -214,7 +224,12 @@ def section_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
 
 def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
     for r in readable(results):
+        checks: dict[str, list[bool]] = {}
+        for check in r.records.checks if r.records else []:
+            if check.kind != "rule_error":
+                checks.setdefault(check.table_id, []).append(check.passed)
         for t in r.document.tables:
+            results = checks.get(t.table_id)
             yield {
                 "doc_id": r.doc_id,
                 "table_id": t.table_id,
@@ -224,6 +239,9 @@ def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
                 "rows": len(t.rows),
                 "cols": t.ncols,
                 "file": f"tables/{r.doc_id}/{safe_name(t.table_id)}.csv",
+                "attachment_title": t.attachment_title,
+                "unit": t.unit_printed,
+                "verified": all(results) if results else None,
             }
 
 

@@ -211,6 +211,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)  # what stitching did: dropped headers, rejoined rows
     part: str | None = None  # the band naming this part of a grid that stacks several tables
+    title_source: str = "caption"  # caption (printed above it) | attachment | section | number (表N)
     roles: list[str] = field(default_factory=list)  # per column: label | code | serial | value
     unit_printed: str | None = None  # the unit its values are printed in (万元), when the page says
     unit_source: str | None = None  # where that unit was read: 单位：万元, or a header
@@ -269,6 +270,9 @@ class Metric:
     source: str  # "text" or "table:<table_id>"
     rule: str  # "<format>:<rule index>" or "generic"
     is_total: bool = False  # from a 合计/总计 row
+    row: str = ""  # a table figure's row labels, left to right: 201 / 05 / 07 / 专项普查活动
+    column: str = ""  # a table figure's column, its header path: 收入预算/财政拨款收入
+    unit_printed: str = ""  # the unit as printed, before conversion to base units: 万元
 
 
 @dataclass(slots=True)
@@ -289,11 +293,13 @@ class DeadlineRecord:
 class Check:
     doc_id: str
     table_id: str
-    kind: str  # sum | ratio | rule_error
+    kind: str  # column_sum | code_sum | row_sum | sum | ratio | rule_error
     expected: float | None
     actual: float | None
     detail: str
     passed: bool = False
+    page: int | None = None  # where the figure checked (the total) is printed
+    bbox: BBox | None = None
 
 
 @dataclass(slots=True)

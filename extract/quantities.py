@@ -263,3 +263,20 @@ def header_unit_factor(unit: str) -> tuple[Decimal, str | None]:
         if unit.startswith(word) and unit[len(word) :] in [*UNITS, ""]:
             return factor, unit[len(word) :] or None
     return Decimal(1), unit if unit in UNITS else None
+
+
+FIGURE = re.compile(rf"(?:{NUMBER}|{CN_NUMBER})")
+
+
+def printed_unit(raw: str) -> str:
+    """The unit words of a figure as printed, approximation words left out: 17,192万元 → 万元,
+    84.05% → %, 约390.31亿条 → 亿条, 52万余人 → 万人; "" for a bare number."""
+    text = re.sub(r"\s+", "", raw)
+    m = FIGURE.search(text)
+    if not m:
+        return ""
+    rest = text[m.end() :]
+    for word in sorted(POST_APPROX, key=len, reverse=True):
+        if rest.endswith(word):
+            rest = rest[: -len(word)]
+    return re.sub(r"(?<=[万亿千百十])[余多]|^[余多]", "", rest)

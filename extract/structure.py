@@ -558,8 +558,13 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             close_table()
             builder = start_table(block)
             found = captions.get(index, Caption(None, None, None))
-            title = found.title or fallback_title(attachment, last_section, titles_used, len(tables) + 1)
+            title, source = (
+                (found.title, "caption")
+                if found.title
+                else fallback_title(attachment, last_section, titles_used, len(tables) + 1)
+            )
             titles_used.add(title)
+            builder.title_source = source
             builder.unit = found.unit
             builder.unit_source = found.unit_source
             table_meta = (attachment.number if attachment else None, attachment.title if attachment else None, title)
@@ -723,11 +728,13 @@ def heading_label(text: str) -> str | None:
     return found[1] if found and text.strip() != found[1].strip() else None
 
 
-def fallback_title(attachment: Attachment | None, section: Section | None, used: set[str], number: int) -> str:
+def fallback_title(
+    attachment: Attachment | None, section: Section | None, used: set[str], number: int
+) -> tuple[str, str]:
     """Nothing printed above the table names it: its attachment's or section's title when no
-    other table has it already, else 表N."""
+    other table has it already, else 表N. Returns the title and where it came from."""
     candidates = [
-        attachment.title if attachment else None,
-        f"{section.label or ''}{section.heading}" if section and section.heading else None,
+        (attachment.title if attachment else None, "attachment"),
+        (f"{section.label or ''}{section.heading}" if section and section.heading else None, "section"),
     ]
-    return next((c for c in candidates if c and c not in used), f"表{number}")
+    return next(((c, source) for c, source in candidates if c and c not in used), (f"表{number}", "number"))

@@ -174,6 +174,7 @@ class TableBuilder:
     open_spans: dict[int, tuple[int, int, bool]] = field(default_factory=dict)
     unit: str | None = None  # the unit printed above the table (单位：万元)
     unit_source: str | None = None
+    title_source: str = "caption"
 
     @property
     def ncols(self) -> int:
@@ -505,6 +506,7 @@ def finish_tables(
                 roles=shaped.roles,
                 unit_printed=builder.unit,
                 unit_source=builder.unit_source,
+                title_source=builder.title_source,
             )
         )
     return tables

@@ -89,7 +89,7 @@ def test_no_table_value_lost_between_table_and_tidy_rows() -> None:
 def test_checks_record_inconsistencies_never_fix_them() -> None:
     doc, records = run("hangzhou-weekly-2018-08-03")
     failed = [c for c in records.checks if not c.passed]
-    assert ("t03", "sum", 90071, 90011) in [(c.table_id, c.kind, c.expected, c.actual) for c in failed]
+    assert ("t03", "column_sum", 90071, 90011) in [(c.table_id, c.kind, c.expected, c.actual) for c in failed]
     assert doc.tables[2].rows[-1][2].text == "90011"  # the printed total stays as printed
     assert all(c.passed for c in records.checks if c.kind == "ratio" and c.table_id == "t02")
 
@@ -367,5 +367,5 @@ def test_a_total_printed_with_a_unit_word_is_checked_not_a_crash(tmp_path: Path)
     path = tmp_path / "weekly-approx-total.txt"
     path.write_text(text.replace("合计\t\t90011\t", "合计\t\t约9万\t"), encoding="utf-8")
     records = apply_rules(extract_file(path), load_rules(RULES))
-    check = next(c for c in records.checks if c.kind == "sum" and "合计 row 90000" in c.detail)
+    check = next(c for c in records.checks if c.kind == "column_sum" and "合计 90000 vs" in c.detail)
     assert check.actual == 90000 and not check.passed and records.errors == []
