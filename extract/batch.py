@@ -32,6 +32,7 @@ from .settings import LIMITS, Limits
 from .workers import Outcome, run_tasks
 
 UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+HANZI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
@@ -39,7 +40,7 @@ class DocResult:
     doc_id: str
     path: str
     sha256: str
-    status: str  # ok | failed
+    status: str  # ok | partial (some pages not read) | failed
     error: str
     document: Document | None
     records: Records | None
@@ -91,7 +92,7 @@ def process_file(
     except Exception as exc:  # an unforeseen fault in one document must not stop the batch
         reason = f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         result = failed(doc_id, path, reason, file_sha(Path(path)))
-    if cache_dir and result.status == "ok" and result.sha256:
+    if cache_dir and result.status != "failed" and result.sha256:
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
         cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest, reading_kind(Path(path))), entry)
     return result
@@ -102,32 +103,62 @@ def failed(doc_id: str, path: str, reason: str, sha: str = "") -> DocResult:
 
 
 def document_status(document: Document, records: Records) -> tuple[str, str, list[str]]:
-    """A document with no readable page failed (and says why); one with some bad pages is ok with a
-    warning; a rule that could not run fails it (its records would be incomplete)."""
+    """ok when every page was read; partial when some pages could not be (they are named, with
+    why); failed, with the reason, when nothing could be read or a rule could not run (its records
+    would be incomplete)."""
     warnings = list(document.warnings)
     if records.errors:
         return "failed", records.errors[0], warnings
-    if document.kind != "pdf" or not document.problems:
+    if document.kind != "pdf":
         return "ok", "", warnings
     unreadable = [p for p in document.problems if p.quality in ("no_text", "garbled")]
     blank = [p for p in document.problems if p.quality == "blank"]
-    if len(unreadable) + len(blank) >= document.pages and unreadable:
-        if {p.quality for p in unreadable} == {"no_text"}:
+    if len(unreadable) + len(blank) >= document.pages:
+        if not unreadable:
+            return "failed", f"no text on any of its {document.pages} pages (blank pages)", warnings
+        if all(p.detail.startswith("image-only") for p in unreadable):
             reason = (
                 f"image-only PDF: no text layer on any of its {document.pages} pages; "
                 "run OCR first (e.g. ocrmypdf) and extract the result"
             )
+        elif {p.quality for p in unreadable} == {"no_text"}:
+            reason = f"no readable text on any of its {document.pages} pages ({page_list(unreadable)})"
         else:
             reason = f"text layer unusable on all {document.pages} pages ({unreadable[0].detail})"
         if document.warnings:  # a damaged file: the damage is the likelier cause
             reason = f"damaged PDF ({'; '.join(document.warnings)}); still unreadable: {reason}"
         return "failed", reason, warnings
     if unreadable:
-        pages = ", ".join(str(p.page) for p in unreadable[:10])
+        warnings.append(f"{len(unreadable)} of {document.pages} pages not read: {page_list(unreadable)}")
+        return "partial", "", warnings
+    hanzi = chinese_characters(document)
+    if hanzi < MIN_DOCUMENT_HANZI:
         warnings.append(
-            f"{len(unreadable)} of {document.pages} pages unreadable (pages {pages}): {unreadable[0].detail}"
+            f"only {hanzi} Chinese characters read in {document.pages} pages: if the document is in Chinese, "
+            "its words are drawn as images or outlines; run OCR"
         )
+        return "partial", "", warnings
     return "ok", "", warnings
+
+
+MIN_DOCUMENT_HANZI = 20  # fewer in a whole document: its words were not read
+
+
+def page_list(problems: list) -> str:
+    """pages 3, 7: why; page 9: why — each reason once, with its pages."""
+    by_reason: dict[str, list[int]] = {}
+    for p in problems:
+        by_reason.setdefault(p.detail, []).append(p.page)
+    parts = []
+    for reason, pages in by_reason.items():
+        shown = ", ".join(map(str, pages[:12])) + (f" and {len(pages) - 12} more" if len(pages) > 12 else "")
+        parts.append(f"page{'s' if len(pages) > 1 else ''} {shown}: {reason}")
+    return "; ".join(parts)
+
+
+def chinese_characters(document: Document) -> int:
+    texts = [p.text for p in document.paragraphs] + [c.text for t in document.tables for row in t.rows for c in row]
+    return sum(len(HANZI.findall(text)) for text in texts)
 
 
 # --------------------------------------------------------------------------- ids

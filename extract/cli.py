@@ -143,8 +143,10 @@ def extract_all(
     """The batch, with one stderr line per failed document and a progress bar on a terminal."""
 
     def report(result: DocResult) -> None:
-        if result.status != "ok":
+        if result.status == "failed":
             say(f"{result.path}: {result.error}")
+        elif result.status == "partial":
+            say(f"{result.path}: partly read: {' | '.join(result.warnings)}")
 
     if quiet or not sys.stderr.isatty():
         return run_batch(files, rules_dir, jobs, cache, report, limits=limits)
@@ -191,12 +193,14 @@ def printable(text: str) -> str:
 
 def summary(results: list[DocResult], counts: dict[str, int], output: Path) -> None:
     ok = sum(r.status == "ok" for r in results)
+    partial = sum(r.status == "partial" for r in results)
     table = RichTable(title=f"extract: {len(results)} documents → {output}/", show_header=True)
-    for column in ("documents ok", "failed", "tables", "metrics", "deadlines", "failed checks"):
+    for column in ("documents ok", "partly read", "failed", "tables", "metrics", "deadlines", "failed checks"):
         table.add_column(column, justify="right")
     table.add_row(
         str(ok),
-        str(len(results) - ok),
+        str(partial),
+        str(len(results) - ok - partial),
         str(counts["tables"]),
         str(counts["metrics"]),
         str(counts["deadlines"]),

@@ -109,7 +109,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 DESCRIPTIONS = {
-    "documents": "One row per input file: metadata, detected format and script, status (ok/failed), error and warnings.",
+    "documents": "One row per input file: metadata, detected format and script, status (ok: every page read; partial: some pages not read, named in warnings; failed: nothing read, the reason in error), error and warnings.",
     "sections": "The numbered section tree of each document (一、/（一）/1、/（1）), with page and box.",
     "tables": "Each table, stitched across pages; its cells are in tables/<doc_id>/<table_id>.csv. unit: the unit its "
     "values are printed in; verified: true when its 合计 rows, codes and 合计 columns all add up, false when one does not.",

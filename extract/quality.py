@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,13 @@ COMMON_TOP = 3500  # roughly the 现代汉语常用字表 size
 MIN_HANZI = 40  # too little text to judge below this
 MIN_COMMON_SHARE = 0.85  # real prose and tables sit at 0.93-1.0; broken maps fall to 0.7
 MAX_RUN = 12  # a glyph repeated this often in a row is a decoding artefact, not text
+UNMAPPED_SHARE = 0.3  # glyphs without a character: HKSCS Hansard pages have 1 in ~400, broken fonts most
+SCAN_COVER = 0.6  # an image over this share of the page is a scan (full-page scans: 0.95-1.0)
+WATERMARK_LENGTH = 80  # characters: a scanning app's line or a stamp's text, not a page of text
+DRAWN_COVER = 0.1  # images over this share of a page may carry its words (registers drawn from Excel)
+DRAWN_CURVES = 200  # paths on a page of text drawn as outlines (a ruled table page has a few dozen)
+MIN_DIGITS = 10
+DIGITS_ONLY_HANZI = 0.02  # at most this share of hanzi: the text layer holds digits, the words are pictures
 REPEATED_GLYPH = re.compile(r"([\u3400-\u9fff])\1{" + str(MAX_RUN - 1) + ",}")
 
 
@@ -50,16 +58,36 @@ def rank_common_hanzi() -> str:
     return "".join(ch for ch, _ in counts.most_common(COMMON_TOP) if HANZI.match(ch))
 
 
-def judge_page_text(text: str, has_images: bool, n_edges: int) -> tuple[Quality, str]:
-    stripped = re.sub(r"\s+", "", text)
-    if not stripped:
-        if has_images:
-            return "no_text", "image-only page (no text layer): needs OCR"
-        return ("blank", "blank page") if n_edges == 0 else ("blank", "page has only lines, no text")
-    cid_chars = sum(len(m) for m in CID.findall(stripped))
-    if cid_chars > 0.3 * len(stripped):
-        return "garbled", "text layer is unmapped glyphs (cid:N): needs OCR"
+@dataclass(frozen=True)
+class PageEvidence:
+    """What a page draws, for judging whether its text layer can be read."""
+
+    text: str  # the visible characters, in reading order
+    glyphs: int = 0  # every character object drawn, mapped to a character or not
+    unmapped: int = 0  # glyphs with no character behind them: (cid:N), empty, U+FFFD, private use
+    image_cover: float = 0.0  # share of the page's area under images
+    curves: int = 0  # vector paths: text drawn as outlines shows as hundreds of them
+    edges: int = 0  # ruling lines
+
+
+def judge_page(page: PageEvidence) -> tuple[Quality, str]:
+    stripped = re.sub(r"\s+", "", page.text)
     hanzi = HANZI.findall(stripped)
+    if page.glyphs and page.unmapped > UNMAPPED_SHARE * page.glyphs:
+        return "garbled", "glyphs with no character map ((cid:N) or empty): the text layer cannot be read, needs OCR"
+    if not stripped:
+        if page.image_cover > 0:
+            return "no_text", "image-only page (no text layer): needs OCR"
+        return ("blank", "blank page") if page.edges == 0 else ("blank", "page has only lines, no text")
+    cid_chars = sum(len(m) for m in CID.findall(stripped))
+    if cid_chars > UNMAPPED_SHARE * len(stripped):
+        return "garbled", "text layer is unmapped glyphs (cid:N): needs OCR"
+    if page.image_cover >= SCAN_COVER and len(hanzi) < MIN_HANZI and len(stripped) <= WATERMARK_LENGTH:
+        return "no_text", f"scanned page whose only text is a line over the image ({stripped[:30]!r}): needs OCR"
+    digits = sum(ch.isdigit() for ch in stripped)
+    drawn = page.image_cover >= DRAWN_COVER or page.curves >= DRAWN_CURVES
+    if drawn and digits >= MIN_DIGITS and len(hanzi) <= DIGITS_ONLY_HANZI * len(stripped):
+        return "no_text", "the words are drawn as images or outlines and only the digits are text: needs OCR"
     if len(hanzi) < MIN_HANZI:
         return "ok", ""
     if REPEATED_GLYPH.search(stripped):
@@ -75,6 +103,18 @@ def judge_page_text(text: str, has_images: bool, n_edges: int) -> tuple[Quality,
             f"text layer decodes to unlikely characters ({share:.0%} common): wrong character map, needs OCR",
         )
     return "ok", ""
+
+
+def judge_page_text(text: str, has_images: bool = False, n_edges: int = 0) -> tuple[Quality, str]:
+    """Text alone (a .txt input, or a page known only by its text)."""
+    return judge_page(PageEvidence(text, image_cover=1.0 if has_images else 0.0, edges=n_edges))
+
+
+def is_unmapped(text: str) -> bool:
+    """A glyph the font gives no character for: empty, (cid:N), U+FFFD, a control or private-use code."""
+    if not text or CID.fullmatch(text) or text == "\ufffd":
+        return True
+    return len(text) == 1 and ("\ue000" <= text <= "\uf8ff" or (ord(text) < 32 and text not in "\t\n\r"))
 
 
 if __name__ == "__main__":

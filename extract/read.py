@@ -23,7 +23,7 @@ from pathlib import Path
 from .errors import ReadError
 from .model import BBox, Char, Edge, RawDocument, RawPage
 from .preflight import preflight
-from .quality import judge_page_text
+from .quality import PageEvidence, is_unmapped, judge_page, judge_page_text
 from .settings import LIMITS
 
 Progress = Callable[..., None]  # progress(pages=N) once the page count is known, progress(page=k) per page
@@ -166,7 +166,8 @@ def read_pages(page_list: list, progress: Progress | None = None) -> Iterator[Ra
 
 
 def read_page(page) -> RawPage:
-    chars = [to_char(c) for c in dedupe_chars(page.chars) if visible_char(c)]
+    every = dedupe_chars(page.chars)
+    chars = [to_char(c) for c in every if visible_char(c)]
     edges = [e for e in (to_edge(obj) for obj in page.edges if visible_edge(obj)) if e is not None]
     images: list[BBox] = [(float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"])) for i in page.images]
     raw = RawPage(
@@ -180,8 +181,29 @@ def read_page(page) -> RawPage:
     )
     if raw.rotation in (90, 270) and chars and sum(not c.upright for c in chars) > len(chars) / 2:
         unrotate(raw)
-    raw.quality, raw.quality_detail = judge_page_text("".join(c.text for c in chars), bool(images), len(edges))
+    evidence = PageEvidence(
+        text="".join(c.text for c in chars),
+        glyphs=len(every),
+        unmapped=sum(is_unmapped(c["text"]) for c in every),
+        image_cover=covered_share(images, raw.width, raw.height),
+        curves=len(page.curves),
+        edges=len(edges),
+    )
+    raw.quality, raw.quality_detail = judge_page(evidence)
     return raw
+
+
+def covered_share(boxes: list[BBox], width: float, height: float) -> float:
+    """The share of the page under the boxes (overlaps counted once, on a coarse grid)."""
+    if not boxes or width <= 0 or height <= 0:
+        return 0.0
+    cells = 40
+    covered = set()
+    for x0, top, x1, bottom in boxes:
+        for i in range(max(0, int(x0 / width * cells)), min(cells, int(x1 / width * cells + 0.999))):
+            for j in range(max(0, int(top / height * cells)), min(cells, int(bottom / height * cells + 0.999))):
+                covered.add((i, j))
+    return len(covered) / (cells * cells)
 
 
 def unrotate(page: RawPage) -> None:
