@@ -33,7 +33,7 @@ DATE = re.compile(
     rf"(?P<y>\d{{2,4}}|[{CN_NUM}]{{2,4}})\s*年\s*(?P<m>\d{{1,2}}|[{CN_NUM}]{{1,3}})\s*月\s*(?P<d>\d{{1,2}}|[{CN_NUM}]{{1,3}})\s*[日号]"
     r"|(?P<y2>\d{4})[-./](?P<m2>\d{1,2})[-./](?P<d2>\d{1,2})(?!\d)"
 )
-STANDALONE_DATE = re.compile(rf"^\s*(?:{DATE.pattern})\s*$")
+STANDALONE_DATE = re.compile(rf"^\s*(?:中华民国|中華民國|民国|民國|公元)?\s*(?:{DATE.pattern})\s*$")
 
 
 def cn_small_number(text: str) -> int:

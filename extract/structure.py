@@ -34,13 +34,21 @@ from .normalize import join_fragments, join_with_offsets
 from .tables import TableBuilder, continuation, extend_table, finish_tables, start_table
 
 # --------------------------------------------------------------------------- patterns
+CHAPTER_NUMBER = r"[一二三四五六七八九十百零〇\d]{1,5}"
+# numbering labels, outermost first: 第一部分 > 第一章 > 第一节 > 壹、 > 一、 > 第一条 > （一） > 1. > （1） > ①
+# (第X条 under 一、: reports quote articles inside their sections; regulations number 条 under 章/节
+# and itemise them with （一）)
 LABELS: list[tuple[int, re.Pattern[str]]] = [
-    (0, re.compile(r"^(?P<label>[壹贰叁肆伍陆柒捌玖拾]+、)")),
-    (1, re.compile(r"^(?P<label>[一二三四五六七八九十]{1,3}、)")),
-    (2, re.compile(r"^(?P<label>[（(][一二三四五六七八九十]{1,3}[)）])")),
-    (3, re.compile(r"^(?P<label>\d{1,2}(?:[、]|[.．](?!\d)|[.．](?=\d{1,2}月\d{1,2}日)))")),
-    (4, re.compile(r"^(?P<label>[（(]\d{1,2}[)）])")),
-    (5, re.compile(r"^(?P<label>[①-⑳])")),
+    (0, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}部分)")),
+    (1, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}章)")),
+    (2, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}节)")),
+    (3, re.compile(r"^(?P<label>[壹贰叁参肆伍陆柒捌玖拾]+、)")),  # 參 is 参 once simplified
+    (4, re.compile(r"^(?P<label>[一二三四五六七八九十]{1,3}、)")),
+    (5, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}条)")),
+    (6, re.compile(r"^(?P<label>[（(][一二三四五六七八九十]{1,3}[)）])")),
+    (7, re.compile(r"^(?P<label>\d{1,2}(?:[、]|[.．](?!\d)|[.．](?=\d{1,2}月\d{1,2}日)))")),
+    (8, re.compile(r"^(?P<label>[（(]\d{1,2}[)）])")),
+    (9, re.compile(r"^(?P<label>[①-⑳])")),
 ]
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
 RED_HEAD = re.compile(r"^(?P<issuer>.{2,40}?)(文件|文件\s*$)$")
@@ -156,6 +164,10 @@ def starts_paragraph(prev: TextLine, line: TextLine, body_size: float) -> bool:
         gap = line.bbox[1] - prev.bbox[3]
         if gap > max(line.size, body_size) * 1.3:
             return True
+    if label_of(line.text) and (prev.right_gap > 1.5 or line.indent >= 0.8):
+        # a numbered line after one that stopped short, or set in from the margin where a wrapped
+        # line would start: a new item or heading even when the paragraph above has no full stop
+        return True
     return bool(label_of(line.text) and prev.text.endswith(SENTENCE_END))
 
 
@@ -271,10 +283,23 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
         if (m := BYLINE.match(text)) and meta.issuer is None:
             meta.issuer = m.group("issuer")
             used.add(i)
+    for i in front:  # 预算单位：上海市财政局, on a budget's cover
+        if (m := ISSUER_FIELD.match(re.sub(r"\s+", "", paras[i].text))) and meta.issuer is None:
+            meta.issuer = m.group("issuer")
+            used.add(i)
     title_parts = find_title(paras, front, used, body_size)
+    if len(title_parts) > 1 and is_org(re.sub(r"\s+", "", paras[title_parts[0]].text)):
+        meta.issuer = meta.issuer or re.sub(r"\s+", "", paras[title_parts[0]].text)  # 行政院 over the title
+        used.add(title_parts[0])
+        title_parts = title_parts[1:]
     if title_parts:
         meta.title = title_text([paras[i] for i in title_parts])
         used.update(title_parts)
+    for i in front:  # the cover's date (中华民国114年2月25日) and byline are not the title
+        compact = re.sub(r"\s+", "", paras[i].text)
+        if i not in used and is_standalone_date(compact) and meta.date is None:
+            meta.date = parse_date(compact)
+            used.add(i)
     for i in front:
         if i in used:
             continue
@@ -300,6 +325,23 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
     return meta, used
 
 
+PERSON_BYLINE = re.compile(
+    r"^[\u4e00-\u9fff]{0,10}(院长|副院长|部长|局长|主任|市长|省长|书记|主席|厅长|区长|县长|署长|主委|委员)\s*[\u4e00-\u9fff·]{2,4}$"
+)
+VENUE = re.compile(r"^[\u4e00-\u9fff]{0,6}第\s*\d+\s*届第\s*\d+\s*(?:次)?会(?:期|议)?$")
+ISSUER_FIELD = re.compile(
+    r"^(?:预算单位|预算主管部门|主管部门|部门名称|单位名称|编制单位|编制部门|报送单位)\s*[:：]\s*(?P<issuer>\S{2,40})$"
+)
+
+
+def not_title(text: str) -> bool:
+    """Front-matter lines set as large as a title that are not part of it."""
+    compact = re.sub(r"\s+", "", text)
+    return bool(
+        BYLINE.match(text) or PERSON_BYLINE.match(compact) or VENUE.match(compact) or is_standalone_date(compact)
+    )
+
+
 TITLE_ISSUER = re.compile(
     r"^(?P<issuer>[\u4e00-\u9fff]{2,24}?(?:人民政府|政府|办公厅|办公室|委员会|管理局|局|厅|院|中心))(?=\d{2,4}\s*年|关于)"
 )
@@ -318,7 +360,9 @@ def title_text(parts: list[Para]) -> str:
 
 
 def find_title(paras: list[Para], front: list[int], used: set[int], body_size: float) -> list[int]:
-    """The run of large (or, for text input, leading) lines that is not a masthead, 文号 or date."""
+    """The run of large (or, for text input, leading) lines that is not a masthead, 文号, date,
+    byline (院长 卓荣泰) or venue (立法院第11届第3会期); with no large line, a short centred first
+    line (a register's title, set in the body size)."""
     candidates = [
         i
         for i in front
@@ -328,15 +372,15 @@ def find_title(paras: list[Para], front: list[int], used: set[int], body_size: f
         return []
     if body_size and not paras[candidates[0]].first.from_text:
         big = [
-            i
-            for i in candidates
-            if paras[i].size >= body_size * TOTAL_BODY_SIZE_SHARE and not BYLINE.match(paras[i].text)
+            i for i in candidates if paras[i].size >= body_size * TOTAL_BODY_SIZE_SHARE and not not_title(paras[i].text)
         ]
         run: list[int] = []
         for i in big:
             if run and i != run[-1] + 1 and any(j not in used for j in range(run[-1] + 1, i)):
                 break
             run.append(i)
+        if not run and paras[candidates[0]].first.centered and len(paras[candidates[0]].text) <= 60:
+            run = [candidates[0]]
         return run
     run = []
     for i in candidates:
@@ -464,11 +508,11 @@ def rename(section_id: str, renamed: dict[str, str]) -> str:
 
 
 CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-CN_CAPITAL = {c: i + 1 for i, c in enumerate("壹贰叁肆伍陆柒捌玖")}
+CN_CAPITAL = {c: i + 1 for i, c in enumerate("壹贰叁肆伍陆柒捌玖")} | {"参": 3}
 
 
 def ordinal(label: str) -> int:
-    core = re.sub(r"[^0-9一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾①-⑳]", "", label)
+    core = re.sub(r"[^0-9一二三四五六七八九十壹贰叁参肆伍陆柒捌玖拾①-⑳]", "", label)
     if not core:
         return 0
     if core.isdigit():
@@ -487,9 +531,14 @@ def ordinal(label: str) -> int:
 
 
 def split_heading(para: Para, label: str) -> tuple[str | None, str]:
-    """Heading and body of a numbered paragraph: a whole short line, a styled run-in lead, or a short first sentence."""
+    """Heading and body of a numbered paragraph: a whole short line (up to a colon that introduces
+    its content: 事业收入：指…), a styled run-in lead, a short first sentence, or the name before a
+    figure (因公出国（境）费0万元，…)."""
     rest = para.text[len(label) :].strip()
     if len(rest) <= 40 and not re.search(r"[。；;]", rest.rstrip("。")) and len(para.lines) <= 2:
+        named = re.match(r"([^：:，,]{1,20})[：:](.+)", rest)
+        if named:
+            return named.group(1), named.group(2).strip()
         return rest.rstrip("。：:") or None, ""
     lead = para.first.lead.strip()
     if lead:
@@ -501,8 +550,11 @@ def split_heading(para: Para, label: str) -> tuple[str | None, str]:
             heading = label_free.rstrip("。：:.")
             return heading or None, body[len(label_free) :].lstrip("。：:")
     m = re.match(r"([^。：:]{1,30})([。：:])", rest)
-    if m and (not re.search(r"[，,]", m.group(1)) or len(m.group(1)) <= 16):
+    if m and len(re.findall(r"[，,]", m.group(1))) <= 1:
         return m.group(1), rest[m.end() :]
+    named = re.match(r"([^\d，,。：:；;“”]{2,20}?)(?=[\d.]+\s*(?:万|亿)?元)", rest)
+    if named:
+        return named.group(1), rest
     return None, rest
 
 
@@ -531,9 +583,11 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
     attachment: Attachment | None = None
     in_list = False
     last_section: Section | None = None
+    heading_para: Para | None = None  # the last heading, while its words may wrap onto the next line
     expect_title = False
     title_para: Para | None = None
     blocks = stream.blocks
+    contents = table_of_contents(blocks)
     captions = table_captions(blocks)
     caption_blocks = {i for c in captions.values() for i in c.lines}
     titles_used: set[str] = set()
@@ -578,6 +632,9 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
             continue
         close_table()
         if id(para) in used:
+            continue
+        if index in contents:  # the 目录: entries pointing at sections, not sections
+            paragraphs.append(make_paragraph(para, None, para.original, "contents"))
             continue
         if m := ATTACHMENT_HEAD.match(text):
             number = int(m.group("n")) if m.group("n") else None
@@ -632,10 +689,24 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         if index in caption_blocks and not found:  # a table's title or unit line, not body text
             paragraphs.append(make_paragraph(para, None, para.original, "caption"))
             continue
+        if (
+            last_section is not None
+            and heading_para is not None
+            and not last_section.text
+            and not found
+            and wraps_into(heading_para, para)
+        ):
+            last_section.heading = (
+                last_section.heading or ""
+            ) + text  # the heading's last words, on a line of their own
+            heading_para = None
+            continue
+        heading_para = None
         if found:
             rank, label = found
             heading, body = split_heading(para, label)
             last_section = sections.add(rank, label, heading, body, para)
+            heading_para = para if not body else None
             last_section.items.extend(find_items(body, para.page))
             paragraphs.append(
                 make_paragraph(para, last_section.section_id, para.original, "heading" if not body else "body")
@@ -686,6 +757,44 @@ def make_paragraph(para: Para, section_id: str | None, original: str, kind: str 
 def continues_title(title: Para, para: Para) -> bool:
     line = para.first
     return line.centered and line.size == title.size and len(para.text) <= 20 and line.page == title.page
+
+
+CONTENTS_HEAD = re.compile(r"^目\s*录$|^目\s*次$")
+CONTENTS_ENTRY_LENGTH = 60  # characters: longer lines after 目录 are body text
+
+
+def table_of_contents(blocks: list[Para | PageTable]) -> set[int]:
+    """The 目录 and its entries: the short lines after it on its page, and on the pages that follow
+    while every paragraph there is such a line."""
+    found: set[int] = set()
+    for start, block in enumerate(blocks):
+        if not isinstance(block, Para) or not CONTENTS_HEAD.match(block.text.strip()):
+            continue
+        found.add(start)
+        page, index = block.page, start + 1
+        while index < len(blocks) and isinstance(blocks[index], Para):
+            para = blocks[index]
+            if para.page != page:
+                rest = [b for b in blocks[index:] if isinstance(b, Para) and b.page == para.page]
+                if not all(is_contents_entry(b) for b in rest) or any(
+                    isinstance(b, PageTable) and b.page == para.page for b in blocks[index:]
+                ):
+                    break
+                page = para.page
+            elif not is_contents_entry(para):
+                break
+            found.add(index)
+            index += 1
+    return found
+
+
+def is_contents_entry(para: Para) -> bool:
+    """Every line short (leader dots and page numbers aside) and no sentence in it."""
+    for line in para.lines:
+        compact = re.sub(r"\s+", "", line.text)
+        if len(re.sub(r"[.…·]{2,}\d*$", "", compact)) > CONTENTS_ENTRY_LENGTH or "。" in compact:
+            return False
+    return True
 
 
 def table_captions(blocks: list[Para | PageTable]) -> dict[int, Caption]:

@@ -272,12 +272,40 @@ def compare_meta(doc, truth: dict) -> list[str]:
     return problems
 
 
+LONG_HEADING = 30  # a run-in numbered item whose first sentence is longer may have no heading (readers differ)
+
+
+def same_heading(ours: str, theirs: str) -> bool:
+    """Equal, or one the start of the other (a run-in heading cut before or after its figure or
+    colon: truth readers differ there); a long run-in first sentence may have no heading at all."""
+    ours, theirs = ours.rstrip("。：:.,，"), theirs.rstrip("。：:.,，")
+    if not ours:
+        return len(theirs) > LONG_HEADING
+    return ours == theirs or (min(len(ours), len(theirs)) >= 4 and (ours.startswith(theirs) or theirs.startswith(ours)))
+
+
 def compare_sections(doc, truth: dict) -> list[str]:
+    """The truth's sections appear in ours, in order, with their label and heading; and no
+    section of ours comes from the 目录 (a table of contents lists sections, it is not one).
+    Numbered items the truth leaves out are not judged: readers differ on which lists are headings."""
     want = [(canon(s["label"]), canon(s["heading"])) for s in truth.get("sections", [])]
-    got = [(canon(s.label), canon(s.heading)) for s in doc.sections if s.label]
-    problems = [f"section {i + 1}: {g}, want {w}" for i, (w, g) in enumerate(zip(want, got)) if w != g]
-    if want and len(want) != len(got):
-        problems.append(f"sections: {len(got)}, want {len(want)}")
+    if not want:
+        return []
+    got = [(canon(s.label), canon(s.heading or ""), s.page) for s in doc.sections if s.label]
+    problems = []
+    position = 0
+    for label, heading in want:
+        found = next(
+            (i for i in range(position, len(got)) if got[i][0] == label and same_heading(got[i][1], heading)), None
+        )
+        if found is None:
+            problems.append(f"section {label}{heading} missing (or out of order)")
+            continue
+        position = found + 1
+    contents_pages = {p.page for p in doc.paragraphs if p.kind == "contents"}
+    for label, heading, page in got:
+        if page in contents_pages:
+            problems.append(f"section {label}{heading} comes from the 目录 on page {page}")
     return problems
 
 
