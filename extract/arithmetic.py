@@ -7,8 +7,10 @@ Owns, for every table whether or not a rule file knows it:
 - codes: a 类 row equals its 款 rows, a 款 row its 项 rows (201 ⊃ 20106 ⊃ 2010601, or 类|款|项);
 - total columns: a 合计/总计/小计 column equals its sibling columns under the same header (a group
   of columns counts by its own 小计 when it has one, else by its columns);
-with the tolerance of the printed rounding (half a unit in the last printed digit per part; whole
-numbers are exact). A check that fails is a record, never a correction: the document, or our
+with the tolerance of the printed rounding (half a unit in the last printed digit per figure, for
+figures printed with decimals or in a multiple of the base unit: 2,946.25 万元, 69,462 千元;
+whole numbers in the base unit are exact, a budget in 元 must add up to the 元); a check passed
+only within that tolerance says by how much it is off. A check that fails is a record, never a correction: the document, or our
 reading of it, is wrong, and the user should know which figure to look at (page and box).
 """
 
@@ -30,7 +32,11 @@ NUMBERING = (  # label numbering, outermost first: 一、 > （一） > 1. > （
     re.compile(r"^[（(]\d+[）)]"),
 )
 EXCLUDED_PART = re.compile(r"^其中|率$|占比|比例|%|％|增[长减]|同比|比上年")
-RATE = re.compile(r"率|占比|比例|比重|百分比|%|％|增幅|增速|同比|环比")
+# columns whose figures do not add up: rates, and statistics of a distribution (tw-fia-income-stats
+# prints 平均数, 中位数, 第一分位数, 标准差 beside its totals)
+RATE = re.compile(
+    r"率|占比|比例|比重|百分比|%|％|增幅|增速|同比|环比|平均|均值|中位|分位|标准差|变异|系数|指数|人均|单价"
+)
 
 
 @dataclass(frozen=True)
@@ -85,16 +91,19 @@ def decimals(text: str) -> int:
 
 
 def tolerance(parts: list[Figure | None], total: Figure) -> float:
-    """Half a unit of the last printed digit for the total and each part, in base units; whole
-    numbers are exact (a budget in 元 must add up to the 元)."""
+    """Half a unit of the last printed digit for the total and each part, in base units, when the
+    figures are rounded (decimals, or printed in 千元/万元); whole numbers in 元 are exact."""
     figures = [total] + [p for p in parts if p]
-    digits = max(f.decimals for f in figures)
-    return 0.5 * 10**-digits * len(figures) * max(f.factor for f in figures) if digits else 0.0
+    return sum(0.5 * 10**-f.decimals * f.factor for f in figures if f.decimals or f.factor > 1)
 
 
 def compare(table: Table, doc_id: str, kind: str, total: Figure, parts: list[Figure | None], detail: str) -> Check:
     expected = sum(p.value for p in parts if p)
-    passed = abs(expected - total.value) <= tolerance(parts, total) + 1e-9 * max(1.0, abs(total.value))
+    off = abs(expected - total.value)
+    exact = off <= 1e-9 * max(1.0, abs(total.value))
+    passed = exact or off <= tolerance(parts, total)
+    if passed and not exact:
+        detail += f" (off by {fmt(off / total.factor)}, within the rounding of {len([p for p in parts if p]) + 1} printed figures)"
     return Check(doc_id, table.table_id, kind, round(expected, 6), total.value, detail, passed, total.page, total.bbox)
 
 

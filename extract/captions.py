@@ -14,8 +14,15 @@ from dataclasses import dataclass
 
 from .quantities import header_unit_factor
 
-UNIT_LINE = re.compile(r"(?:金额|计量|货币)?单\s*位\s*[:：]\s*(?:人民币)?\s*(?P<unit>[^\s，,;；()（）]{1,6})")
+# 单位：万元, 金额单位：元, 单位：金额(千元) (tw-fia-income-stats), 单位：人民币万元
+UNIT_LINE = re.compile(
+    r"(?:金额|计量|货币)?单\s*位\s*[:：]\s*(?:人民币)?\s*(?:金额\s*[(（]\s*(?P<bracketed>[^\s()（）]{1,6})\s*[)）]"
+    r"|(?P<unit>[^\s，,;；()（）]{1,6}))"
+)
 MAKER_LINE = re.compile(r"^(?:编制|填报|报送)(?:单位|部门|机关)\s*[:：]")
+# a field printed beside a table (县市别：云林县, 制表日期：105年06月20日), not its title; 表1：… is one
+FIELD_LINE = re.compile(r"^(?!附?表\s*[\d一二三四五六七八九十])[\u4e00-\u9fff]{1,6}\s*[:：]\s*\S")
+LINE_PIECES = "\u2003"  # joins the pieces of one printed line set apart by a wide gap
 SENTENCE = re.compile(r"[。；;！？]")
 # lines between a title and its table that are not the title: a note in brackets (本表为半年报),
 # the period (至106年12月止, 截至2024年6月底), a date
@@ -40,7 +47,7 @@ def unit_in(text: str) -> str | None:
     m = UNIT_LINE.search(text)
     if not m:
         return None
-    unit = m.group("unit").rstrip("。.")
+    unit = (m.group("bracketed") or m.group("unit")).rstrip("。.")
     factor, base = header_unit_factor(unit)
     return unit if base is not None or factor != 1 else None
 
@@ -59,22 +66,39 @@ def could_be_caption(text: str) -> bool:
     )
 
 
-def caption_above(texts: list[tuple[int, str]]) -> Caption:
-    """From the lines above a table, nearest first (block index, text): its caption and unit."""
+def caption_above(texts: list[tuple[tuple[int, ...], str]]) -> Caption:
+    """From the lines above a table, nearest first (the blocks of a printed line, its text): its
+    caption and unit."""
     unit, source, used = None, None, []
-    for index, text in texts:
-        if NOT_TITLE.match(re.sub(r"\s+", "", text)):
-            continue
-        if is_unit_line(text):
-            found = unit_in(text)
+    for blocks, line in texts:
+        pieces = [p for p in line.split(LINE_PIECES) if p.strip()]
+        if any(is_unit_line(p) for p in pieces):
+            found = next((unit_in(p) for p in pieces if unit_in(p)), None)
             if found and unit is None:
-                unit, source = found, re.sub(r"\s+", "", UNIT_LINE.search(text).group(0))  # type: ignore[union-attr]
-            used.append(index)
+                unit, source = found, re.sub(r"\s+", "", UNIT_LINE.search(line).group(0))  # type: ignore[union-attr]
+            used.extend(blocks)
+            pieces = [title_before_unit(p) for p in pieces]  # a title printed beside its unit is kept
+        pieces = [p for p in pieces if p and not skipped(p)]
+        if not pieces:
             continue
+        text = " ".join(re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", p).strip() for p in pieces)
         if could_be_caption(text):
-            used.append(index)
-            return Caption(
-                re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text).strip(), unit, source, tuple(used)
-            )
+            used.extend(blocks)
+            return Caption(text, unit, source, tuple(used))
         break
     return Caption(None, unit, source, tuple(used))
+
+
+def title_before_unit(piece: str) -> str:
+    """What a piece of a line says before its 单位：… (nothing, for a 编制单位 line)."""
+    if MAKER_LINE.match(re.sub(r"\s+", "", piece)):
+        return ""
+    m = UNIT_LINE.search(piece)
+    return piece[: m.start()].strip() if m and unit_in(piece) else piece
+
+
+def skipped(text: str) -> bool:
+    """A line above a table that is neither its title nor its unit: a note in brackets, the period,
+    a date, a field (县市别：云林县)."""
+    compact = re.sub(r"\s+", "", text)
+    return bool(NOT_TITLE.match(compact) or FIELD_LINE.match(compact))

@@ -1,7 +1,8 @@
 """Quantities: numbers with their units, in base units, as Chinese government text writes them.
 
 390.31亿条 → 39031000000 条; 1240 万 → 12400000; 84.05% → 84.05 %; 3个百分点 → 3 个百分点;
-76.3亿元 → 7630000000 元; 52万余人 → 520000 人 (approx); 两千三百家 → 2300 家; 10-20万人 → a range.
+76.3亿元 → 7630000000 元; 52万余人 → 520000 人 (approx); 两千三百家 → 2300 家; 10-20万人 → a range;
+Taiwan's compound figures 3萬3,883美元 → 33883 美元 and 4兆8,530億元 → 4853000000000 元 (兆 = 10¹²).
 Qualifiers 近/约/超过/逾/余/多/以上/左右 set ``approx``. Chinese numerals are read with cn2an;
 Money units (元, 万元, 亿元) are folded in by the same grammar as counts.
 """
@@ -26,7 +27,10 @@ MULTIPLIERS = {
     "千": Decimal(10) ** 3,
     "萬": Decimal(10) ** 4,
     "億": Decimal(10) ** 8,
+    "兆": Decimal(10) ** 12,  # Taiwan's trillion (25.4兆元); 兆瓦, 兆帕, 兆字节 are SI units, never this
 }
+# The big units a compound figure steps down through: 4兆8,530億, 3萬3,883.
+COMPOUND_STEPS = "兆亿億万萬"
 # Counted things and measures, longest first so 人次 wins over 人 and 个百分点 over 个.
 UNITS = sorted(
     [
@@ -86,6 +90,23 @@ UNITS = sorted(
         "亩",
         "吨",
         "小时",
+        "分钟",
+        "分",
+        "年",
+        "秒",
+        "台（套）",
+        "层",
+        "度",
+        "架",
+        "艘",
+        "例",
+        "枚",
+        "千瓦时",
+        "千瓦",
+        "兆瓦",
+        "GW",
+        "MW",
+        "kW",
         "天",
         "岁",
         "倍",
@@ -122,15 +143,22 @@ PERCENT_UNITS = {"%": "%", "％": "%", "个百分点": "个百分点", "百分�
 CN_NUMERAL = "〇○零一二两三四五六七八九十百千"
 PREFIX_APPROX = ("近", "约", "超过", "超", "逾", "将近", "接近", "大约", "不到", "不足", "达到近")
 POST_APPROX = ("以上", "左右", "上下", "以下", "以内", "有余")
+# N年 is a span of years only after these words (设计使用年限为50年); anywhere else it is a year.
+DURATION_LEAD = ("年限为", "年限", "为期", "长达", "历时", "期限为", "有效期为", "有效期")
 
-NUMBER = r"(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?"
-CN_NUMBER = rf"[{CN_NUMERAL}]{{2,}}|[{CN_NUMERAL}]*[十百千][{CN_NUMERAL}]*"
+INTEGER = r"(?:\d{1,3}(?:[,，]\d{3})+|\d+)"
+NUMBER = rf"{INTEGER}(?:\.\d+)?"
+CN_NUMBER = rf"[{CN_NUMERAL}]{{2,}}|[{CN_NUMERAL}]*[十百千][{CN_NUMERAL}]*|两(?=[个次项件位名家条类批])"
 UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+MULTIPLIER = r"万亿|千亿|百亿|十亿|亿|億|千万|百万|十万|万(?!元)|萬(?!元)|千(?![米元克瓦])|兆(?![瓦赫帕焦字位欧])"
+# 4兆8,530億元, 3萬3,883美元: big units stepping down, the last part ≤ 4 digits and followed by a
+# multiplier or unit other than 年 (so "10万2024年" stays 10万).
+COMPOUND = rf"{INTEGER}(?:[{COMPOUND_STEPS}](?:\d{{1,3}}[,，]\d{{3}}|\d{{1,4}}))+(?!\s*年)(?=\s*(?:{MULTIPLIER}|{UNIT_ALT}|%|％))"
 QUANTITY = re.compile(
     rf"(?P<pre>{'|'.join(PREFIX_APPROX)})?"
-    rf"(?P<num>{NUMBER}|{CN_NUMBER})"
+    rf"(?P<num>{COMPOUND}|{NUMBER}|{CN_NUMBER})"
     rf"(?:\s*(?P<sep>-|~|～|—|－|至|到)\s*(?P<num2>{NUMBER}))?"
-    rf"\s*(?P<mult>万亿|千亿|百亿|十亿|亿|億|千万|百万|十万|万(?!元)|萬(?!元)|千(?![米元克瓦]))?"
+    rf"\s*(?P<mult>{MULTIPLIER})?"
     rf"(?P<mid>余|多)?"
     rf"\s*(?P<unit>%|％|{UNIT_ALT})?"
     rf"(?P<post>{'|'.join(POST_APPROX)})?"
@@ -174,10 +202,15 @@ def as_number(value: Decimal) -> float:
 
 
 def parse_quantity(text: str) -> Quantity | None:
-    """The quantity that the whole text states (a table cell, a rule capture), or None."""
+    """The quantity that the whole text states (a table cell, a rule capture), or None; a cell
+    reading 2024年 is a year, not a quantity."""
     text = text.strip()
     m = QUANTITY.fullmatch(text) or QUANTITY.fullmatch(re.sub(r"\s+", "", text))
-    return quantity_from_match(m) if m else None
+    return quantity_from_match(m) if m and m.group("unit") != "年" else None
+
+
+# quotation marks that open a name (“…”, 「…」, 《…》)
+NAME_OPENING = '“「『《〈"'
 
 
 def find_quantities(text: str, need_unit: bool = True) -> list[Quantity]:
@@ -202,19 +235,51 @@ def looks_like_quantity(text: str, m: re.Match[str], need_unit: bool) -> bool:
         return False  # 2018年, 8月, 3日, 24号线, 第31位…
     if before == "第":
         return False
-    if m.group("num")[0] in CN_NUMERAL and not m.group("unit"):
-        return False
+    if before and before in NAME_OPENING and re.match(r"[\u4e00-\u9fff]", after[:1] or " "):
+        return False  # “30秒入住”场景: the figure opens a quoted name
+    if m.group("num")[0] in CN_NUMERAL and m.group("unit") in (None, "分"):
+        return False  # 十分重要, 百分之五十
+    if m.group("unit") == "年":
+        return text[: m.start()].endswith(DURATION_LEAD)
+    if need_unit and not m.group("unit") and is_stated_zero(text, m):
+        return True
     if need_unit and not m.group("unit"):
         return bool(m.group("mult")) and not re.match(r"[\u4e00-\u9fff]", after[:1] or " ")
     return not (m.group("unit") in ("T", "G") and re.match(r"[A-Za-z0-9]", after[:1] or " "))
 
 
+def compound_value(text: str, multiplier: Decimal) -> Decimal | None:
+    """4兆8,530 before 億 → 4·10¹² + 8530·10⁸; None when a part is too big for its place (3萬12,000)."""
+    parts = re.split(f"([{COMPOUND_STEPS}])", text.replace(",", "").replace("，", ""))
+    total, place = Decimal(0), None
+    for number, step in zip(parts[0::2], [*parts[1::2], ""]):
+        scale = MULTIPLIERS[step] if step else multiplier
+        if place is not None and (scale >= place or Decimal(number) * scale >= place):
+            return None
+        total += Decimal(number) * scale
+        place = scale
+    return total
+
+
+def is_stated_zero(text: str, m: re.Match[str]) -> bool:
+    """政府性基金拨款支出预算为0；: a bare zero stated as a clause's value is a figure."""
+    return (
+        not m.group("mult")
+        and re.fullmatch(r"0(?:\.0+)?", m.group("num")) is not None
+        and text[: m.start()].endswith("为")
+        and re.match(r"[，。；、,;]|$", text[m.end() :]) is not None
+    )
+
+
 def quantity_from_match(m: re.Match[str]) -> Quantity | None:
-    value = to_decimal(m.group("num"))
-    if value is None:
-        return None
     unit = m.group("unit")
     multiplier = MULTIPLIERS.get(m.group("mult") or "", Decimal(1))
+    compound = re.search(f"[{COMPOUND_STEPS}]", m.group("num"))
+    value = compound_value(m.group("num"), multiplier) if compound else to_decimal(m.group("num"))
+    if value is None:
+        return None
+    if compound:
+        multiplier = Decimal(1)
     if unit in CURRENCY:
         multiplier *= CURRENCY[unit]
         unit = "元"

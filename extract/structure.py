@@ -11,9 +11,10 @@ attachment, caption and notes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
-from .captions import Caption, caption_above
+from .captions import CAPTION_LENGTH, LINE_PIECES, Caption, caption_above
 from .dates import is_standalone_date, parse_date
 from .model import (
     Attachment,
@@ -158,8 +159,12 @@ def starts_paragraph(prev: TextLine, line: TextLine, body_size: float) -> bool:
         return prev.right_gap > 1.5 or line.indent >= 1.2 or prev.text.endswith(SENTENCE_END[:1])
     if line.indent - prev.indent >= 1.2:  # a first-line indent
         return True
-    if prev.right_gap > 1.5 and prev.right_gap > line.right_gap + 1.5:  # the line above stopped short
-        return True
+    if (
+        prev.right_gap > 1.5
+        and prev.right_gap > line.right_gap + 1.5
+        and (prev.right_gap > opening_word(line.text) or prev.text.endswith(SENTENCE_END))
+    ):
+        return True  # the line above stopped short, and not because the next word could not fit
     if line.page == prev.page and line.column == prev.column:
         gap = line.bbox[1] - prev.bbox[3]
         if gap > max(line.size, body_size) * 1.3:
@@ -169,6 +174,17 @@ def starts_paragraph(prev: TextLine, line: TextLine, body_size: float) -> bool:
         # line would start: a new item or heading even when the paragraph above has no full stop
         return True
     return bool(label_of(line.text) and prev.text.endswith(SENTENCE_END))
+
+
+# A line opening with a number (161.62万元，) or a character the typesetter may not leave at a
+# line's start (元，) was pushed down whole: the gap it left above is its width, not a paragraph end.
+OPENING_WORD = re.compile(r"[0-9A-Za-z.,%\-]*[^0-9A-Za-z.,%\-\s]?[，。、；：）」』”,;:)]*")
+
+
+def opening_word(text: str) -> float:
+    """How wide, in font sizes, the unbreakable word a line opens with is (digits half-width)."""
+    word = OPENING_WORD.match(text)
+    return sum(0.55 if ch.isascii() else 1.0 for ch in word.group(0)) if word else 0.0
 
 
 def text_line_breaks(prev: TextLine, line: TextLine) -> bool:
@@ -283,9 +299,13 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
         if (m := BYLINE.match(text)) and meta.issuer is None:
             meta.issuer = m.group("issuer")
             used.add(i)
-    for i in front:  # 预算单位：上海市财政局, on a budget's cover
-        if (m := ISSUER_FIELD.match(re.sub(r"\s+", "", paras[i].text))) and meta.issuer is None:
+    for i in front:  # 预算单位：上海市财政局, on a budget's cover; 制表日期：105年06月20日 over a table
+        compact = re.sub(r"\s+", "", paras[i].text)
+        if (m := ISSUER_FIELD.match(compact)) and meta.issuer is None:
             meta.issuer = m.group("issuer")
+            used.add(i)
+        if (m := DATE_FIELD.match(compact)) and meta.date is None and (found := parse_date(m.group("date"))):
+            meta.date = found
             used.add(i)
     title_parts = find_title(paras, front, used, body_size)
     if len(title_parts) > 1 and is_org(re.sub(r"\s+", "", paras[title_parts[0]].text)):
@@ -320,9 +340,28 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
         meta.recipients["主送"] = split_names(paras[end].text.rstrip("：:"))
         used.add(end)
     read_tail(paras, meta, used)
-    if meta.issuer is None and meta.title and (m := TITLE_ISSUER.match(meta.title)):
-        meta.issuer = m.group("issuer")  # 淮安市人民政府2024年…年度报告: the body named in the title
+    meta.issuer = meta.issuer or issuer_in_title(meta.title)
     return meta, used
+
+
+def issuer_in_title(title: str | None) -> str | None:
+    """淮安市人民政府2024年…年度报告: the body a title names before its year or 关于."""
+    m = TITLE_ISSUER.match(title or "")
+    return m.group("issuer") if m else None
+
+
+def title_from_caption(meta: Meta, blocks: list[Para | PageTable], captions: dict[int, Caption]) -> Meta:
+    """A document that is a table (a register, a classification list) prints its title only as the
+    first table's caption on page 1: that caption is the document's title when no other was found."""
+    if meta.title is not None:
+        return meta
+    first = next((i for i, b in enumerate(blocks) if isinstance(b, PageTable)), None)
+    if first is None or blocks[first].page != 1 or not captions.get(first, Caption(None, None, None)).title:
+        return meta
+    if any(isinstance(b, Para) and len(b.text) > CAPTION_LENGTH for b in blocks[:first]):
+        return meta  # prose before the table: the document is more than the table
+    title = captions[first].title
+    return replace(meta, title=title, issuer=meta.issuer or issuer_in_title(title))
 
 
 PERSON_BYLINE = re.compile(
@@ -332,6 +371,9 @@ VENUE = re.compile(r"^[\u4e00-\u9fff]{0,6}第\s*\d+\s*届第\s*\d+\s*(?:次)?会
 ISSUER_FIELD = re.compile(
     r"^(?:预算单位|预算主管部门|主管部门|部门名称|单位名称|编制单位|编制部门|报送单位)\s*[:：]\s*(?P<issuer>\S{2,40})$"
 )
+
+
+DATE_FIELD = re.compile(r"^(?:制表|填表|填报|编制|编印|发布|印发|成文)(?:日期|时间)[:：](?P<date>.{6,20})$")
 
 
 def not_title(text: str) -> bool:
@@ -381,6 +423,9 @@ def find_title(paras: list[Para], front: list[int], used: set[int], body_size: f
             run.append(i)
         if not run and paras[candidates[0]].first.centered and len(paras[candidates[0]].text) <= 60:
             run = [candidates[0]]
+        after = run[-1] + 1 if run else None
+        if after in candidates and is_title_qualifier(paras[after], paras[run[-1]]):
+            run.append(after)  # 施政報告 / （口頭報告）: a bracketed qualifier set under the title
         return run
     run = []
     for i in candidates:
@@ -389,6 +434,18 @@ def find_title(paras: list[Para], front: list[int], used: set[int], body_size: f
             break
         run.append(i)
     return run
+
+
+# a title's own qualifier, not a note about it: （口头报告） but not （本表为半年报）
+TITLE_QUALIFIER = re.compile(
+    r"^[(（][\u4e00-\u9fff]{0,10}(?:稿|草案|报告|试行|暂行|修订|修正|摘要|节选|公开版|\d{4}年版)[)）]$"
+)
+
+
+def is_title_qualifier(para: Para, title: Para) -> bool:
+    """（口头报告）, （草案）, （征求意见稿） centred right under the title, on its page."""
+    compact = re.sub(r"\s+", "", para.text)
+    return bool(TITLE_QUALIFIER.match(compact)) and para.first.centered and para.page == title.page
 
 
 def read_tail(paras: list[Para], meta: Meta, used: set[int]) -> None:
@@ -589,7 +646,9 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
     blocks = stream.blocks
     contents = table_of_contents(blocks)
     captions = table_captions(blocks)
+    meta = title_from_caption(meta, blocks, captions)
     caption_blocks = {i for c in captions.values() for i in c.lines}
+    reprinted = reprinted_captions(blocks, captions)
     titles_used: set[str] = set()
 
     def close_table() -> None:
@@ -603,7 +662,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         if isinstance(block, PageTable):
             following = (
                 continuation(builder, block)
-                if builder is not None and index > 0 and isinstance(blocks[index - 1], PageTable)
+                if builder is not None and index > 0 and isinstance(blocks[before(index, reprinted)], PageTable)
                 else None
             )
             if builder is not None and following is not None:
@@ -629,6 +688,8 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         if builder is not None and text.startswith(NOTE_START):
             builder.notes.append(text)
             paragraphs.append(make_paragraph(para, None, para.original, "note"))
+            continue
+        if index in reprinted:  # the caption again over the table's next page: the table goes on
             continue
         close_table()
         if id(para) in used:
@@ -803,26 +864,72 @@ def table_captions(blocks: list[Para | PageTable]) -> dict[int, Caption]:
     for index, block in enumerate(blocks):
         if not isinstance(block, PageTable) or index == 0 or not isinstance(blocks[index - 1], Para):
             continue
-        above: list[tuple[int, str]] = []
+        above: list[tuple[tuple[int, ...], str]] = []  # printed lines, nearest first: their blocks, text
         for back in range(index - 1, max(index - 6, -1), -1):
             para = blocks[back]
             if not isinstance(para, Para) or para.lines[-1].page != block.page:
                 break
-            if above and wraps_into(para, blocks[above[-1][0]]):  # a centred title wrapped onto two lines
-                above[-1] = (back, para.text + above[-1][1])
+            if above and wraps_into(para, blocks[above[-1][0][0]]):  # a centred title wrapped onto two lines
+                above[-1] = ((back, *above[-1][0]), para.text + above[-1][1])
                 continue
-            above.append((back, para.text))
+            if above and same_line(para, blocks[above[-1][0][0]]):  # 第一审查会（民政类）   议员提案
+                above[-1] = ((back, *above[-1][0]), para.text + LINE_PIECES + above[-1][1])
+                continue
+            above.append(((back,), para.text))
         found[index] = caption_above(above)
     return found
 
 
+def reprinted_captions(blocks: list[Para | PageTable], captions: dict[int, Caption]) -> set[int]:
+    """The caption lines printed again, and nothing else, between a table and the next page's
+    table under the same caption (tw-yunlin-council-motions: 第三审查会（建设类） 议员提案 atop each
+    page): running heads of one table, not a new table's title."""
+    found: set[int] = set()
+    tables = [i for i, b in enumerate(blocks) if isinstance(b, PageTable)]
+    for previous, index in pairwise(tables):
+        here, there = captions.get(index), captions.get(previous)
+        between = set(range(previous + 1, index))
+        if (
+            here
+            and there
+            and here.title
+            and here.title == there.title
+            and between
+            and between <= set(here.lines)
+            and blocks[index].page == blocks[previous].page + 1
+        ):
+            found |= between
+    return found
+
+
+def before(index: int, skipped: set[int]) -> int:
+    """The block before ``index``, the skipped ones passed over."""
+    index -= 1
+    while index > 0 and index in skipped:
+        index -= 1
+    return index
+
+
+def same_line(left: Para | PageTable, right: Para | PageTable) -> bool:
+    """Two pieces of one printed line, set apart by a wide gap (a title and its unit, a group name
+    and a title)."""
+    if not isinstance(left, Para) or not isinstance(right, Para) or len(left.lines) != 1 or len(right.lines) != 1:
+        return False
+    a, b = left.first, right.first
+    middle = (b.bbox[1] + b.bbox[3]) / 2
+    return a.split_row and b.split_row and a.page == b.page and a.bbox[1] <= middle <= a.bbox[3]
+
+
 def wraps_into(first: Para | PageTable, second: Para | PageTable) -> bool:
-    """Two lines of one size, the second short and centred: one title printed on two lines."""
+    """Two lines of one size, the second short and centred: one title printed on two lines (not a
+    sentence's end followed by a caption: …进行调整。 / 表7.5停车区用地指标基准值)."""
     if not isinstance(first, Para) or not isinstance(second, Para):
         return False
     a, b = first.lines[-1], second.first
     return (
         b.centered
+        and not first.text.endswith(SENTENCE_END)
+        and not TABLE_CAPTION.match(second.text)
         and abs(a.size - b.size) < 0.5
         and a.page == b.page
         and len(second.text) <= 20

@@ -11,7 +11,8 @@ from conftest import CORPUS, DOC_IDS, REALWORLD, load_truth, needs_realworld
 from truthcheck import compare
 
 from extract import extract_file
-from extract.model import Document
+from extract.model import Document, TextLine
+from extract.structure import starts_paragraph
 
 
 @cache
@@ -240,3 +241,24 @@ def test_fake_bold_doubled_characters_are_read_once(tmp_path: Path) -> None:
     line = "Bold heading drawn twice"
     doc = extract_file(text_pdf(tmp_path / "bold.pdf", [(72, 100, line), (72.3, 100, line), (72, 140, "Body text.")]))
     assert [p.text for p in doc.paragraphs] == [line, "Body text."]
+
+
+def line_at(text: str, top: float, right_gap: float) -> TextLine:
+    return TextLine(text, 1, (72.0, top, 522.0 - right_gap * 12, top + 13), size=12.0, right_gap=right_gap)
+
+
+@pytest.mark.parametrize(
+    ("above", "gap", "below", "new_paragraph"),
+    [
+        # final-accounts-2024-putuo-finance p22: a figure that would not fit was pushed down whole
+        ("在职人员的基本养老保险支出。年初预算为", 3.5, "161.62万元，支出决算为160.75万元。", False),
+        ("在职人员的职业年金缴费支出。年初预算为80.81万", 1.75, "元，支出决算为80.38万元。", False),
+        # the same gap before words that would have fit: the line above stopped short
+        ("在职人员的基本养老保险支出。年初预算为", 3.5, "决算数小于预算数的主要原因。", True),
+        ("年初预算为161.62万元，支出决算为160.75万元。", 3.5, "2024年完成", True),
+    ],
+)
+def test_a_line_ends_short_when_the_next_word_would_not_fit(
+    above: str, gap: float, below: str, new_paragraph: bool
+) -> None:
+    assert starts_paragraph(line_at(above, 100, gap), line_at(below, 114, 0.0), 12.0) is new_paragraph

@@ -38,6 +38,19 @@ CASES = [
     ("1.2万亿元", 1200000000000, "元", False),
     ("46.65TB", 46.65, "TB", False),
     ("8314万次", 83140000, "次", False),
+    # Taiwan's compound figures and 兆 (tw-ey-policy-report-oral-114, pages 3, 11, 14)
+    ("3萬3,883美元", 33883, "美元", False),
+    ("4兆8,530億元", 4853000000000, "元", False),
+    ("1兆378億元", 1037800000000, "元", False),
+    ("74萬5,797戶", 745797, "户", False),
+    ("25.4兆元", 25400000000000, "元", False),
+    ("3万5千人", 35000, "人", False),
+    ("333億度", 33300000000, "度", False),
+    ("21.05GW", 21.05, "GW", False),
+    ("100兆瓦", 100, "兆瓦", False),
+    ("0台（套）", 0, "台（套）", False),
+    ("99.43分", 99.43, "分", False),
+    ("兩次", 2, "次", False),
 ]
 
 
@@ -102,3 +115,27 @@ def test_numbers_beyond_decimal_precision_do_not_crash() -> None:
     found = find_quantities("累计归集数据12345678901234567890123456789012条，另有123456789012345678901亿元")
     assert [q.unit for q in found] == ["条", "元"]
     assert found[0].value == pytest.approx(1.2345678901234568e31)
+
+
+def test_a_compound_part_too_big_for_its_place_is_no_figure() -> None:
+    # 3萬12,000 is no number: better nothing than 3萬 + 12,000 read one way or another
+    assert find_quantities("核定3萬12,000元") == []
+    assert [(q.raw, q.value) for q in find_quantities("共10万2024年完成")] == [("10万", 100000)]
+
+
+def test_years_are_spans_only_after_a_span_word() -> None:
+    text = "设计使用年限为50年，2024年完成，113年電價調整兩次，为期3年。"
+    found = [(q.raw, q.value, q.unit) for q in find_quantities(to_simplified(text))]
+    assert found == [("50年", 50, "年"), ("两次", 2, "次"), ("3年", 3, "年")]
+    assert parse_quantity("2024年") is None  # a table cell of a year
+
+
+def test_a_stated_zero_is_a_figure_and_idioms_are_not() -> None:
+    text = "政府性基金拨款支出预算为0；国有资本经营预算拨款支出预算为0。十分重要，百分之五十，为0.5"
+    assert [(q.raw, q.value, q.unit) for q in find_quantities(text)] == [("0", 0, None), ("0", 0, None)]
+
+
+def test_a_figure_opening_a_quoted_name_is_part_of_the_name() -> None:
+    text = "上线“30秒入住”场景，覆盖酒店613家；「3分钟办结」，“2个”"
+    assert [q.raw for q in find_quantities(text)] == ["613家", "2个"]
+    assert [q.raw for q in find_quantities("30秒入住等")] == ["30秒"]  # unquoted: a duration
