@@ -209,10 +209,6 @@ def parse_quantity(text: str) -> Quantity | None:
     return quantity_from_match(m) if m and m.group("unit") != "年" else None
 
 
-# quotation marks that open a name (“…”, 「…」, 《…》)
-NAME_OPENING = '“「『《〈"'
-
-
 def find_quantities(text: str, need_unit: bool = True) -> list[Quantity]:
     """Every quantity in running text, skipping dates, years, ordinals and versions."""
     out = []
@@ -235,8 +231,6 @@ def looks_like_quantity(text: str, m: re.Match[str], need_unit: bool) -> bool:
         return False  # 2018年, 8月, 3日, 24号线, 第31位…
     if before == "第":
         return False
-    if before and before in NAME_OPENING and re.match(r"[\u4e00-\u9fff]", after[:1] or " "):
-        return False  # “30秒入住”场景: the figure opens a quoted name
     if m.group("num")[0] in CN_NUMERAL and m.group("unit") in (None, "分"):
         return False  # 十分重要, 百分之五十
     if m.group("unit") == "年":
