@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .model import Check, Table
 from .quantities import parse_cell
-from .tablerecords import column_unit, label_columns, role
+from .tablerecords import column_unit, is_code, label_columns, role
 
 TOTAL_WORD = re.compile(r"(合计|总计|小计|合計|總計|小計)$")
 RANKS = {"小计": 1, "小計": 1, "合计": 2, "合計": 2, "总计": 3, "總計": 3}
@@ -149,6 +149,7 @@ def code_level(table: Table, r: int, labels: list[int]) -> int | None:
     if not codes:
         return None
     texts = [re.sub(r"\s+", "", table.rows[r][c].text) for c in codes]
+    texts = [t if is_code(t) else "" for t in texts]
     if len(codes) == 1:
         code = texts[0]
         return {3: 0, 5: 1, 7: 2}.get(len(code)) if code.isdigit() else None
@@ -168,6 +169,9 @@ def total_row_checks(table: Table, doc_id: str, c: int, column: list[Figure | No
             continue
         start = max((k for k in range(r) if ranks[k] >= rank), default=-1) + 1
         run = range(start, r)
+        if not any(not ranks[k] for k in run):  # a 合计 printed above its rows (budget tables)
+            end = next((k for k in range(r + 1, len(ranks)) if ranks[k] >= rank), len(ranks))
+            run = range(r + 1, end)
         lower = [ranks[k] for k in run if 0 < ranks[k] < rank]
         if lower:  # a 合计 of 小计s, a 总计 of a 合计 and what follows it
             closed = [k for k in run if ranks[k] == max(lower)]
@@ -177,7 +181,11 @@ def total_row_checks(table: Table, doc_id: str, c: int, column: list[Figure | No
         if not parts or all(column[k] is None for k in parts):
             continue
         total = column[r]
-        name = "".join(re.sub(r"\s+", "", table.rows[r][k].text) for k in named)
+        name = "".join(
+            text
+            for k in named
+            if (text := re.sub(r"\s+", "", table.rows[r][k].text)) and (role(table, k) != "code" or is_code(text))
+        )
         detail = (
             f"{table.header[c]}: {name} {fmt(total.value)} vs the sum of {len(parts)} rows "
             f"{fmt(sum(column[k].value for k in parts if column[k]))}"  # type: ignore[union-attr]

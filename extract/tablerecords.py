@@ -71,10 +71,21 @@ def label_columns(table: Table, col: int) -> list[int]:
     return [k for k in run if role(table, k) != "serial"] or run
 
 
-def row_path(row: list[TableCell], labels: list[int]) -> str:
+# a code cell holding a word: the 类/款/项 column labels printed in the 合计 row's cells
+# (final-accounts-2024-putuo-finance 收入决算表), never a code of that row
+CODE_TEXT = re.compile(r"[\dA-Za-z.\-]+")
+
+
+def is_code(text: str) -> bool:
+    return CODE_TEXT.fullmatch(re.sub(r"\s+", "", text)) is not None
+
+
+def row_path(table: Table, row: list[TableCell], labels: list[int]) -> str:
     parts: list[str] = []
     for c in labels:
         text = re.sub(r"\s+", "", row[c].text)
+        if role(table, c) == "code" and not is_code(text):
+            continue
         if text and (not parts or parts[-1] != text):
             parts.append(text)
     return " / ".join(parts)
@@ -117,7 +128,7 @@ def column_records(
                 source=f"table:{table.table_id}",
                 rule=rule,
                 is_total=r in table.total_rows,
-                row=row_path(row, labels),
+                row=row_path(table, row, labels),
                 column=column,
                 unit_printed=printed_unit(cell.text) or (unit or ""),
             )

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from extract.model import Document
+from extract.pipeline import extract_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -23,3 +27,9 @@ def needs_realworld() -> pytest.MarkDecorator:
     return pytest.mark.skipif(
         not REALWORLD.is_dir(), reason=f"real-world PDFs not present at {REALWORLD} (they live in ../shared/)"
     )
+
+
+@cache
+def extracted(path: str) -> Document:
+    """One extraction per file for the whole session (the real-world PDFs take seconds each)."""
+    return extract_file(path)

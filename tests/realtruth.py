@@ -341,9 +341,13 @@ def compare(name: str) -> list[str]:
     from extract.pipeline import extract_file
     from extract.rules import load_rules
 
+    doc = extract_file(REALWORLD / load(name)["file"])
+    return compare_outputs(name, doc, apply_rules(doc, load_rules(ROOT / "rules")))
+
+
+def compare_outputs(name: str, doc, records) -> list[str]:
+    """Every difference between one document's model and records and its hand-read truth."""
     truth = load(name)
-    doc = extract_file(REALWORLD / truth["file"])
-    records = apply_rules(doc, load_rules(ROOT / "rules"))
     tables = compare_sampled_table(doc, truth) if "invariants" in truth else compare_tables(doc, truth)
     return compare_meta(doc, truth) + compare_sections(doc, truth) + tables + compare_facts(records, truth)
 

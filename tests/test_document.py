@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, DOC_IDS, REALWORLD, load_truth, needs_realworld
+from conftest import CORPUS, DOC_IDS, REALWORLD, extracted, load_truth, needs_realworld
 from truthcheck import compare
 
 from extract import extract_file
-from extract.model import Document, TextLine
+from extract.model import TextLine
 from extract.structure import starts_paragraph
-
-
-@cache
-def extracted(path: str) -> Document:
-    return extract_file(path)
 
 
 @pytest.mark.parametrize("doc_id", DOC_IDS)
