@@ -311,7 +311,7 @@ def inspect(
         f"{doc.doc_id}  {doc.pages} pages, {doc.script}, formats: {', '.join(records.formats) or 'generic'}",
         style="bold",
     )
-    for key in ("title", "issuer", "doc_number", "date", "printed_date", "signer"):
+    for key in ("title", "issuer", "co_issuers", "doc_number", "date", "printed_date", "signer"):
         out.print(f"  {key}: {getattr(meta, key)}")
     for key, names in meta.recipients.items():
         out.print(f"  {key}: {'、'.join(names)}")

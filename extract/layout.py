@@ -226,6 +226,44 @@ def drop_running_lines(pages: list[LaidOutPage]) -> None:
             else:
                 keep.append(item)
         page.items = keep
+    drop_chapter_headers(pages)
+
+
+CHAPTER_RUN = 3  # pages: a header line shared by fewer is as likely a coincidence of the text
+
+
+def drop_chapter_headers(pages: list[LaidOutPage]) -> None:
+    """A running header that changes with the chapter (第三章 … over the chapter's pages) is on too
+    few pages for drop_running_lines: the same line at the very top of a run of pages, set apart
+    from the text under it (another size, or a gap wider than two lines) and over text, not over a
+    table whose caption it could be, is the chapter's header on each of them."""
+    where: dict[tuple[int, str], list[int]] = {}
+    for index, page in enumerate(pages):
+        line = chapter_header_candidate(page)
+        if line is not None:
+            where.setdefault((round(line.bbox[1] / 4), re.sub(r"\d+", "#", line.text.replace(" ", ""))), []).append(
+                index
+            )
+    for indexes in where.values():
+        if len(indexes) < CHAPTER_RUN or indexes[-1] - indexes[0] > 2 * (len(indexes) - 1):
+            continue  # not one run of nearby pages
+        for index in indexes:
+            if index == 0 and is_running_title(pages[0].items[0], pages[0]):  # type: ignore[arg-type]
+                continue
+            page = pages[index]
+            page.dropped.append(page.items[0])  # type: ignore[arg-type]
+            page.items = page.items[1:]
+
+
+def chapter_header_candidate(page: LaidOutPage) -> TextLine | None:
+    if len(page.items) < 2 or not all(isinstance(item, TextLine) for item in page.items[:2]):
+        return None
+    line, below = page.items[0], page.items[1]
+    assert isinstance(line, TextLine) and isinstance(below, TextLine)
+    if line.bbox[3] > page.height * MARGIN_BAND or ATTACHMENT_LINE.match(line.text):
+        return None
+    apart = abs(line.size - below.size) > 0.5 or below.bbox[1] - line.bbox[3] > 2 * max(line.size, below.size)
+    return line if apart else None
 
 
 def is_running_title(line: TextLine, page: LaidOutPage) -> bool:

@@ -134,7 +134,8 @@ class LaidOutPage:
 @dataclass(slots=True)
 class Meta:
     title: str | None = None
-    issuer: str | None = None
+    issuer: str | None = None  # the lead issuer (first named) of a joint document
+    co_issuers: list[str] = field(default_factory=list)  # the other issuers of a joint document (联合发文)
     doc_number: str | None = None
     date: str | None = None  # ISO date of the document (落款)
     printed_date: str | None = None  # ISO date of 印发

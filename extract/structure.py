@@ -236,6 +236,22 @@ def is_person(text: str) -> bool:
     return 2 <= len(text) <= 12 and text.endswith(PERSON_TITLE)
 
 
+def org_names(text: str) -> list[str]:
+    """The organisations a line names side by side (浙江省财政厅　浙江省人力资源和社会保障厅), or []."""
+    text = text.strip()
+    if is_org(text) and not re.search(r"\s", text):
+        return [text]
+    parts = text.split()
+    return parts if len(parts) > 1 and all(is_org(p) for p in parts) else []
+
+
+def set_issuers(meta: Meta, names: list[str]) -> None:
+    """The first named is the issuer, the others (once each) its co-issuers."""
+    unique = list(dict.fromkeys(n for n in names if n))
+    if unique:
+        meta.issuer, meta.co_issuers = unique[0], unique[1:]
+
+
 def split_names(text: str) -> list[str]:
     text = text.strip().rstrip("。.；;")
     names: list[str] = []
@@ -287,7 +303,12 @@ def extract_meta(paras: list[Para], body_size: float) -> tuple[Meta, set[int]]:
     for i in front:
         text = paras[i].text
         if (m := RED_HEAD.match(text)) and not meta.issuer and len(text) <= 40:
-            meta.issuer = m.group("issuer").strip()
+            set_issuers(meta, org_names(m.group("issuer")) or [m.group("issuer").strip()])
+            joint = [k for k in range(i - 1, -1, -1) if k not in used and is_org(paras[k].text.strip())]
+            if joint and joint[-1] == i - len(joint) and all(k in front for k in joint):
+                # 浙江省财政厅 / 浙江省人力资源和社会保障厅文件: the issuers stacked over 文件
+                set_issuers(meta, [paras[k].text.strip() for k in reversed(joint)] + [meta.issuer or ""])
+                used.update(joint)
             used.add(i)
         if (m := SIGNER.search(text)) and meta.signer is None:
             meta.signer = m.group("name")
@@ -481,10 +502,17 @@ def read_tail(paras: list[Para], meta: Meta, used: set[int]) -> None:
             if meta.date is None:
                 meta.date = parse_date(text)
             used.add(i)
-            prev = paras[i - 1].text
-            if is_org(prev) and i - 1 not in used:
-                used.add(i - 1)
-                meta.issuer = meta.issuer or prev
+            signers = []  # the issuers signing above the date, one per line or side by side
+            for k in range(i - 1, -1, -1):
+                names = org_names(paras[k].text)
+                if k in used or not names:
+                    break
+                signers[:0] = names
+                used.add(k)
+            if signers and not meta.issuer:
+                set_issuers(meta, signers)
+            elif signers and meta.issuer in signers:
+                set_issuers(meta, [meta.issuer] + [s for s in signers if s != meta.issuer] + meta.co_issuers)
     for key, names in raw.items():
         meta.recipients[key] = split_names(names)
     if meta.date is None and meta.printed_date:

@@ -162,6 +162,58 @@ def text_pdf(path: Path, rows: list[tuple[float, float, str]]) -> Path:
     return path
 
 
+def pages_pdf(path: Path, pages: list[list[tuple[float, float, float, str]]]) -> Path:
+    """A PDF of Helvetica lines at (x, y-from-top, size, text) spots, one list per page."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    )
+    for spots in pages:
+        ops = "".join(f"BT /F1 {size:g} Tf {x:.1f} {842 - y:.1f} Td ({text}) Tj ET\n" for x, y, size, text in spots)
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, 595, 842],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+            Contents=pdf.make_stream(ops.encode()),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+    return path
+
+
+WORDS = "north south east west river hill lake road bridge market school clinic park harbour field".split()
+
+
+def chapter_page(header: str | None, n: int, size: float = 9) -> list[tuple[float, float, float, str]]:
+    """A page of text under an optional header line; no two pages share a line of text."""
+    body = [f"Opening words of the {WORDS[n % 15]} {WORDS[n // 15 + 7]} page"] + [
+        f"the {WORDS[(n + i) % 15]} and {WORDS[(3 * n + i) % 15]} districts reported" for i in range(6)
+    ]
+    spots = [(72, 40, size, header)] if header else []
+    return spots + [(72, 90 + 16 * i, 11, text) for i, text in enumerate(body)]
+
+
+def test_a_running_header_that_changes_with_the_chapter_is_dropped(tmp_path: Path) -> None:
+    pages = [chapter_page(None, 1)]  # the cover has no header
+    pages += [chapter_page("Chapter One Revenue", n) for n in range(2, 6)]
+    pages += [chapter_page("Chapter Two Spending", n) for n in range(6, 10)]
+    pages += [chapter_page(None, n) for n in range(10, 21)]
+    text = " ".join(p.text for p in extract_file(pages_pdf(tmp_path / "chapters.pdf", pages)).paragraphs)
+    assert "Chapter One" not in text and "Chapter Two" not in text
+    assert all(f"Opening words of the {WORDS[n % 15]} {WORDS[n // 15 + 7]} page" in text for n in range(1, 21))
+
+
+def test_a_line_opening_three_pages_in_the_text_size_is_kept(tmp_path: Path) -> None:
+    # the same words at the top of three pages, set like the text under them: text, not a header
+    pages = [chapter_page("The motion was agreed.", n, size=11) for n in range(1, 4)]
+    pages = [[(x, y if y != 40 else 62, size, t) for x, y, size, t in page] for page in pages]
+    pages += [chapter_page(None, n) for n in range(4, 11)]
+    text = " ".join(p.text for p in extract_file(pages_pdf(tmp_path / "speech.pdf", pages)).paragraphs)
+    assert text.count("The motion was agreed.") == 3
+
+
 def test_whitespace_aligned_table_without_ruling_lines(tmp_path: Path) -> None:
     spots = [(72, 100, "Quarterly figures reported by the districts are listed below for reference.")]
     for i, (region, cases, rate) in enumerate(
@@ -256,3 +308,37 @@ def test_a_line_ends_short_when_the_next_word_would_not_fit(
     above: str, gap: float, below: str, new_paragraph: bool
 ) -> None:
     assert starts_paragraph(line_at(above, 100, gap), line_at(below, 114, 0.0), 12.0) is new_paragraph
+
+
+JOINT = """浙江省财政厅
+浙江省人力资源和社会保障厅文件
+
+浙财社〔2019〕12号
+
+浙江省财政厅 浙江省人力资源和社会保障厅关于做好2019年就业补助资金管理工作的通知
+
+各市、县（市、区）财政局、人力社保局：
+
+现就做好2019年就业补助资金管理工作通知如下，请认真贯彻执行。
+
+浙江省财政厅　　浙江省人力资源和社会保障厅
+
+2019年3月5日
+"""
+
+
+def test_a_joint_document_names_its_lead_issuer_and_co_issuers(tmp_path: Path) -> None:
+    path = tmp_path / "joint.txt"
+    path.write_text(JOINT, encoding="utf-8")
+    meta = extract_file(path).meta
+    assert (meta.issuer, meta.co_issuers, meta.date) == ("浙江省财政厅", ["浙江省人力资源和社会保障厅"], "2019-03-05")
+    assert meta.doc_number == "浙财社〔2019〕12号"
+    signed = path.with_name("signed.txt")  # no red head: the signatures above the date, one per line
+    signed.write_text(JOINT.split("\n", 3)[3].replace("　　", "\n\n"), encoding="utf-8")
+    meta = extract_file(signed).meta
+    assert (meta.issuer, meta.co_issuers) == ("浙江省财政厅", ["浙江省人力资源和社会保障厅"])
+
+
+def test_a_single_issuer_has_no_co_issuers() -> None:
+    meta = extracted(str(CORPUS / "zhejiang-notice-2018-30.pdf")).meta
+    assert (meta.issuer, meta.co_issuers) == ("浙江省人民政府办公厅", [])
