@@ -183,7 +183,23 @@ def pages_pdf(path: Path, pages: list[list[tuple[float, float, float, str]]]) ->
     return path
 
 
-WORDS = "north south east west river hill lake road bridge market school clinic park harbour field".split()
+WORDS = [
+    "north",
+    "south",
+    "east",
+    "west",
+    "river",
+    "hill",
+    "lake",
+    "road",
+    "bridge",
+    "market",
+    "school",
+    "clinic",
+    "park",
+    "harbour",
+    "field",
+]
 
 
 def chapter_page(header: str | None, n: int, size: float = 9) -> list[tuple[float, float, float, str]]:
