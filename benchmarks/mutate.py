@@ -28,7 +28,7 @@ TIME_LIMIT_S = 600  # a mutation that makes the tests hang counts as caught only
 
 
 def copy_repository(target: Path) -> None:
-    for name in ("extract", "tests", "rules", "corpus", "pyproject.toml"):
+    for name in ("extract", "tests", "corpus", "pyproject.toml"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

@@ -27,7 +27,7 @@ from .errors import ReadError
 from .model import Document, Records
 from .pipeline import extract_file
 from .read import Progress, display_path, reading_kind
-from .rules import RuleSet, load_rules
+from .rules import RulesArg, RuleSet, load_rules, rule_layers
 from .settings import LIMITS, Limits
 from .workers import Outcome, run_tasks
 
@@ -49,9 +49,19 @@ class DocResult:
     seconds: float = 0.0
 
 
+def layers(rules: RulesArg) -> tuple[str, ...]:
+    """Rule folders as a hashable, picklable key: what workers are told and what the cache keys on."""
+    return tuple(str(p) for p in rule_layers(rules))
+
+
 @lru_cache(maxsize=4)
-def rules_for(directory: str) -> RuleSet:
-    return load_rules(directory)
+def rules_for(folders: tuple[str, ...] | str) -> RuleSet:
+    return load_rules(folders)
+
+
+def user_rules(extra: str | Path | None) -> tuple[str, ...]:
+    """The shipped rules, with a user's folder layered on top of them."""
+    return layers([default_rules_dir(), *([extra] if extra else [])])
 
 
 def file_sha(path: Path) -> str:
@@ -70,10 +80,10 @@ def file_sha(path: Path) -> str:
 
 # --------------------------------------------------------------------------- one document
 def process_file(
-    path: str, doc_id: str, rules_dir: str, cache_dir: str | None, progress: Progress | None = None
+    path: str, doc_id: str, rules_dir: RulesArg, cache_dir: str | None, progress: Progress | None = None
 ) -> DocResult:
     """Everything for one file (in a worker); never raises: a failure is a result with status 'failed'."""
-    rules = rules_for(rules_dir)  # checked as the main process checked them: the same files refused
+    rules = rules_for(layers(rules_dir))  # checked as the main process checked them: the same files refused
     if progress:
         progress(started=True)  # the time limit counts from here, not from loading the rules
     try:
@@ -228,7 +238,7 @@ def safe_id(stem: str) -> str:
 # --------------------------------------------------------------------------- many documents
 def run_batch(
     paths: Iterable[Path],
-    rules_dir: Path,
+    rules_dir: RulesArg,
     jobs: int = 0,
     cache_dir: Path | None = None,
     on_done: Callable[[DocResult], None] | None = None,
@@ -241,7 +251,7 @@ def run_batch(
     paths = list(paths)
     ids = document_ids(paths)
     results: dict[int, DocResult] = {}
-    digest = rules_for(str(rules_dir)).digest if cache_dir else ""
+    digest = rules_for(layers(rules_dir)).digest if cache_dir else ""
     shas: dict[int, str] = {}
     todo: list[int] = []
     for i, (path, doc_id) in enumerate(zip(paths, ids)):
@@ -257,7 +267,7 @@ def run_batch(
         results[i] = result
         if on_done:
             on_done(result)
-    tasks = [(str(paths[i]), ids[i], str(rules_dir), str(cache_dir) if cache_dir else None) for i in todo]
+    tasks = [(str(paths[i]), ids[i], layers(rules_dir), str(cache_dir) if cache_dir else None) for i in todo]
 
     def finished(outcome: Outcome) -> None:
         i = todo[outcome.index]
@@ -314,7 +324,7 @@ def extract_many(paths: Iterable[str | Path], rules_dir: str | Path | None = Non
 
     from .export import ROWS, SCHEMAS
 
-    results = run_batch([Path(p) for p in paths], Path(rules_dir) if rules_dir else default_rules_dir(), jobs)
+    results = run_batch([Path(p) for p in paths], user_rules(rules_dir), jobs)
     results = sorted(results, key=lambda r: r.doc_id)
     return {
         name: pd.DataFrame(list(ROWS[name](results)), columns=[c for c, _ in cols]) for name, cols in SCHEMAS.items()
@@ -322,6 +332,6 @@ def extract_many(paths: Iterable[str | Path], rules_dir: str | Path | None = Non
 
 
 def default_rules_dir() -> Path:
-    """The rules shipped beside the package (a ./rules folder is never picked up by surprise:
-    pass --rules DIR to use another)."""
-    return Path(__file__).resolve().parent.parent / "rules"
+    """The rules shipped inside the package (a ./rules folder is never picked up by surprise:
+    pass --rules DIR to add another)."""
+    return Path(__file__).resolve().parent / "rules"

@@ -22,7 +22,7 @@ from rich.table import Table as RichTable
 from rich.tree import Tree
 
 from . import __version__
-from .batch import DocResult, default_rules_dir, rules_for, run_batch
+from .batch import DocResult, rules_for, run_batch, user_rules
 from .rules import load_rules
 from .settings import LIMITS, Limits
 
@@ -33,8 +33,9 @@ Examples:
   extract corpus/*.pdf                     # datasets in output/
   extract reports/*.pdf -o data --format parquet --jobs 4
   extract notice.txt                       # text already extracted from a PDF
-  extract rules check                      # validate rules/*.yaml
-  extract rules show rules/hangzhou-weekly-bulletin.yaml corpus/hangzhou-weekly-2018-08-03.pdf
+  extract rules check                      # validate the rule files
+  extract rules list                       # every report format, its file and what it matches
+  extract rules show extract/rules/hangzhou-weekly-bulletin.yaml corpus/hangzhou-weekly-2018-08-03.pdf
   extract inspect corpus/zhejiang-notice-2018-30.pdf --page 10 --png page10.png
 """
 
@@ -60,7 +61,11 @@ class OutputFormat(str, Enum):
 
 
 RulesOption = Annotated[
-    Path | None, typer.Option("--rules", help="Folder of rule files (default: the rules shipped with extract).")
+    Path | None,
+    typer.Option(
+        "--rules",
+        help="Folder of your own rule files, added to the rules shipped with extract (a format with the same id replaces the shipped one).",
+    ),
 ]
 
 
@@ -106,18 +111,18 @@ def run(
     from .outdir import OutputError, output_folder
 
     signal.signal(signal.SIGTERM, interrupt)
-    rules_dir = rules or default_rules_dir()
-    if not rules_dir.is_dir():
-        say(f"{rules_dir}: rules folder not found; pass --rules DIR")
+    if rules and not rules.is_dir():
+        say(f"{rules}: rules folder not found; pass --rules DIR")
         raise typer.Exit(2)
+    rule_folders = user_rules(rules)
     inputs = unique(files)
     try:
         with output_folder(output, planned_names(fmt.value), inputs) as folder:
-            rule_set = rules_for(str(rules_dir))
+            rule_set = rules_for(rule_folders)
             for problem in rule_set.errors:
                 say(f"rule file error: {problem}")
             limits = replace(LIMITS, timeout_s=timeout)
-            results = extract_all(inputs, rules_dir, jobs, None if no_cache else folder.cache_dir, limits, quiet)
+            results = extract_all(inputs, rule_folders, jobs, None if no_cache else folder.cache_dir, limits, quiet)
             try:
                 counts: dict[str, int] = {}
                 folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value)))
@@ -138,7 +143,7 @@ def run(
 
 
 def extract_all(
-    files: list[Path], rules_dir: Path, jobs: int, cache: Path | None, limits: Limits, quiet: bool
+    files: list[Path], rules_dir: tuple[str, ...], jobs: int, cache: Path | None, limits: Limits, quiet: bool
 ) -> list[DocResult]:
     """The batch, with one stderr line per failed document and a progress bar on a terminal."""
 
@@ -212,8 +217,10 @@ def summary(results: list[DocResult], counts: dict[str, int], output: Path) -> N
 # --------------------------------------------------------------------------- rules
 @rules_app.command("check", help="Validate every rule file; errors name the file and line and say how to fix them.")
 def rules_check(rules: RulesOption = None) -> None:
-    rules_dir = rules or default_rules_dir()
-    rule_set = load_rules(rules_dir)
+    if rules and not rules.is_dir():
+        say(f"{rules}: rules folder not found; pass --rules DIR")
+        raise typer.Exit(2)
+    rule_set = load_rules(user_rules(rules))
     for path in rule_set.files:
         bad = [e for e in rule_set.errors if e.startswith(path + ":")]
         out.print(f"{'FAIL' if bad else 'ok  '} {path}")
@@ -226,11 +233,30 @@ def rules_check(rules: RulesOption = None) -> None:
         raise typer.Exit(1)
 
 
+@rules_app.command("list", help="Every report format: its id, the file it comes from and what it matches.")
+def rules_list(rules: RulesOption = None) -> None:
+    if rules and not rules.is_dir():
+        say(f"{rules}: rules folder not found; pass --rules DIR")
+        raise typer.Exit(2)
+    rule_set = load_rules(user_rules(rules), stress=False)
+    for fmt in rule_set.formats:
+        out.print(f"{fmt.format}  ({fmt.path})", style="bold", markup=False)
+        if fmt.describe:
+            out.print(f"  {fmt.describe}", markup=False)
+        for field_name, pattern in fmt.match.items():
+            out.print(f"  match {field_name}: {getattr(pattern, 'pattern', pattern)}", markup=False)
+        out.print(f"  {len(fmt.metrics)} prose metric rules, {len(fmt.tables)} table rules", markup=False)
+    for problem in rule_set.errors:
+        say(problem)
+    if rule_set.errors:
+        raise typer.Exit(1)
+
+
 @rules_app.command(
     "show", help="Show what one rule file pulls from one document (metrics, table rows, deadlines, checks)."
 )
 def rules_show(
-    rule_file: Annotated[Path, typer.Argument(help="The rule file, e.g. rules/hangzhou-weekly-bulletin.yaml.")],
+    rule_file: Annotated[Path, typer.Argument(help="The rule file, e.g. extract/rules/hangzhou-weekly-bulletin.yaml.")],
     document: Annotated[Path, typer.Argument(help="A PDF or .txt file.")],
     limit: Annotated[int, typer.Option(help="Rows shown per kind.")] = 40,
 ) -> None:
@@ -238,7 +264,7 @@ def rules_show(
     from .errors import ReadError
     from .pipeline import extract_file
 
-    rule_set = load_rules(rule_file.parent)
+    rule_set = load_rules(user_rules(rule_file.parent))  # the shipped vocabulary under it
     for problem in rule_set.errors:
         say(problem)
     fmt = next((f for f in rule_set.formats if Path(f.path).resolve() == rule_file.resolve()), None)
@@ -305,7 +331,7 @@ def inspect(
     except ReadError as exc:
         say(f"{file}: {exc}")
         raise typer.Exit(1) from exc
-    records = apply_rules(doc, load_rules(rules or default_rules_dir()))
+    records = apply_rules(doc, load_rules(user_rules(rules)))
     meta = doc.meta
     out.print(
         f"{doc.doc_id}  {doc.pages} pages, {doc.script}, formats: {', '.join(records.formats) or 'generic'}",

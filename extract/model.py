@@ -259,7 +259,7 @@ class Metric:
     date: str | None  # the document's date
     as_of: str | None  # the date the figure is stated for (截至…)
     section_id: str | None
-    metric: str  # canonical id from rules/metrics.yaml, "" when the vocabulary has none
+    metric: str  # canonical id from the rules' metrics.yaml, "" when the vocabulary has none
     label: str  # what the number measures, as written
     entity: str  # department, district… the figure belongs to, "" for the whole
     value: float

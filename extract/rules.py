@@ -12,6 +12,7 @@ run through the ``regex`` module with a timeout, so a catastrophic pattern canno
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -105,34 +106,49 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.suffix != ".yaml", p.name))
 
 
-def load_rules(directory: str | Path, stress: bool = True) -> RuleSet:
-    """Every rule file in the folder, validated; a broken file is reported (file:line) and skipped.
-    ``stress=False`` skips trying patterns on the stress texts (quicker, for tools that only look)."""
-    directory = Path(directory)
+RulesArg = str | Path | Sequence[str | Path]
+
+
+def rule_layers(directories: RulesArg) -> list[Path]:
+    """The rule folders to load, in order, each once (a later folder adds to the earlier ones)."""
+    folders = [directories] if isinstance(directories, (str, Path)) else list(directories)
+    return list(dict.fromkeys(Path(d) for d in folders))
+
+
+def load_rules(directories: RulesArg, stress: bool = True) -> RuleSet:
+    """Every rule file in the folders, validated; a broken file is reported (file:line) and skipped.
+    Folders are layers: a later folder's formats are added to the earlier ones' (a format with the
+    same id replaces the earlier one), its metrics.yaml adds or redefines metric ids, and its
+    common.yaml replaces the earlier common settings. ``stress=False`` skips trying patterns on
+    the stress texts (quicker, for tools that only look)."""
     errors: list[str] = []
-    if not directory.is_dir():
-        errors.append(f"{directory}:0: rules folder not found; pass --rules DIR or create it")
-    files = rule_files(directory) if directory.is_dir() else []
     digest = hashlib.sha256(__version__.encode())
-    loaded: dict[Path, YamlFile] = {}
-    for path in files:
-        try:
-            loaded[path] = read_yaml_file(path)
-            digest.update(path.name.encode() + b"\0" + loaded[path].text.encode())
-        except YamlFileError as exc:
-            errors.append(str(exc))
-            digest.update(path.name.encode() + b"\0" + str(exc).encode())
-    ordered = sorted(loaded, key=lambda p: (p.stem != "metrics", p.stem != "common", p.name))
+    loaded: dict[Path, tuple[int, YamlFile]] = {}
+    files: list[Path] = []
+    for layer, directory in enumerate(rule_layers(directories)):
+        if not directory.is_dir():
+            errors.append(f"{directory}:0: rules folder not found; pass --rules DIR or create it")
+            continue
+        for path in rule_files(directory):
+            files.append(path)
+            try:
+                loaded[path] = (layer, read_yaml_file(path))
+                digest.update(f"{layer}\0{path.name}\0".encode() + loaded[path][1].text.encode())
+            except YamlFileError as exc:
+                errors.append(str(exc))
+                digest.update(f"{layer}\0{path.name}\0".encode() + str(exc).encode())
+    kinds = {"metrics": 0, "common": 1}
+    ordered = sorted(loaded, key=lambda p: (kinds.get(p.stem, 2), loaded[p][0], p.name))
     vocabulary: dict[str, MetricDef] = {}
     common = CommonRules()
-    formats: list[FormatRules] = []
-    seen_formats: dict[str, str] = {}
+    formats: dict[str, FormatRules] = {}
+    defined_in: dict[tuple[int, str], str] = {}  # (layer, format id) → file, to refuse a twin in one layer
     for path in ordered:
-        source = loaded[path]
+        layer, source = loaded[path]
         if path.stem == "metrics":
             model, problems = validate(VocabularyFile, source, {"stress": stress})
             if model is not None:
-                vocabulary = {
+                vocabulary |= {
                     metric_id: MetricDef(metric_id, list(entry.aliases), entry.unit, entry.name)
                     for metric_id, entry in model.metrics.items()
                 }
@@ -142,16 +158,16 @@ def load_rules(directory: str | Path, stress: bool = True) -> RuleSet:
                 common = to_common(model, source)
         else:
             model, problems = validate(FormatFile, source, {"vocabulary": vocabulary, "stress": stress})
-            if model is not None and model.format in seen_formats:
+            if model is not None and (layer, model.format) in defined_in:
                 problems.append(
                     f"{path}:{source.line_of(['format'])}: format '{model.format}' is already defined in "
-                    f"{seen_formats[model.format]}; give each format its own id"
+                    f"{defined_in[(layer, model.format)]}; give each format its own id"
                 )
             elif model is not None:
-                seen_formats[model.format] = str(path)
-                formats.append(to_format(model, source))
+                defined_in[(layer, model.format)] = str(path)
+                formats[model.format] = to_format(model, source)  # a later layer's replaces it, in place
         errors.extend(problems)
-    return RuleSet(formats, common, vocabulary, errors, digest.hexdigest()[:16], [str(p) for p in files])
+    return RuleSet(list(formats.values()), common, vocabulary, errors, digest.hexdigest()[:16], [str(p) for p in files])
 
 
 def validate(model: type[M], source: YamlFile, context: dict[str, Any]) -> tuple[M | None, list[str]]:

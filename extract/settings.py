@@ -26,7 +26,7 @@ class Limits:
     # Input files larger than this are refused before they are hashed or read. Largest real PDF
     # here: 3.6 MB; a 500-page scan at 300 dpi is ~500 MB.
     max_input_mb: int = 2000
-    # Rule files: the largest we ship (rules/metrics.yaml) is ~8 KB and expands to ~600 values.
+    # Rule files: the largest we ship (extract/rules/metrics.yaml) is ~8 KB and expands to ~600 values.
     max_rule_file_bytes: int = 1_000_000
     max_yaml_aliases: int = 200
     max_yaml_nodes: int = 200_000

@@ -20,7 +20,7 @@ def golden_outputs() -> dict[str, dict[str, str]]:
     pdfs = sorted(CORPUS.glob("*.pdf"))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        write_outputs(run_batch(pdfs, ROOT / "rules", jobs=1), out)
+        write_outputs(run_batch(pdfs, ROOT / "extract" / "rules", jobs=1), out)
         result: dict[str, dict[str, str]] = {p.stem: {} for p in pdfs}
         for name in DATASETS:
             rows = list(csv.reader(io.StringIO((out / f"{name}.csv").read_text(encoding="utf-8"))))

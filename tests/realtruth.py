@@ -342,7 +342,7 @@ def compare(name: str) -> list[str]:
     from extract.rules import load_rules
 
     doc = extract_file(REALWORLD / load(name)["file"])
-    return compare_outputs(name, doc, apply_rules(doc, load_rules(ROOT / "rules")))
+    return compare_outputs(name, doc, apply_rules(doc, load_rules(ROOT / "extract" / "rules")))
 
 
 def compare_outputs(name: str, doc, records) -> list[str]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,7 +138,7 @@ def test_image_only_pdf_fails_and_says_ocr(tmp_path: Path) -> None:
 
 def test_broken_rule_files_are_reported_and_the_rest_used(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    rules.mkdir()
     (rules / "broken.yaml").write_text("format: broken\nmatch:\n  title: [oops\n", encoding="utf-8")
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(NOTICE), "-o", str(out), "--rules", str(rules), "--jobs", "1", "--quiet"])
@@ -146,7 +149,7 @@ def test_broken_rule_files_are_reported_and_the_rest_used(tmp_path: Path) -> Non
 
 def test_catastrophic_rule_is_refused_and_the_batch_goes_on(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    rules.mkdir()
     (rules / "slow.yaml").write_text(
         "format: slow\nmatch: {title: 工作要点}\nmetrics:\n  - metric: storage_capacity\n    pattern: (?:\\S+\\S+\\S+)+\\d{20}{quantity}\n",
         encoding="utf-8",
@@ -165,21 +168,61 @@ def test_catastrophic_rule_is_refused_and_the_batch_goes_on(tmp_path: Path) -> N
 
 
 def test_rules_check() -> None:
-    result = runner.invoke(app, ["rules", "check", "--rules", str(ROOT / "rules")])
+    result = runner.invoke(app, ["rules", "check", "--rules", str(ROOT / "extract" / "rules")])
     assert result.exit_code == 0 and "0 problems" in result.output
 
 
 def test_rules_check_fails_on_a_bad_file(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    rules.mkdir()
     (rules / "bad.yaml").write_text("format: bad\nmatch: {titel: 通报}\n", encoding="utf-8")
     result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
     assert result.exit_code == 1
     assert "bad.yaml:2: match: unknown key 'titel'; did you mean 'title'?" in result.stderr
 
 
+MY_FORMAT = """format: {id}
+describe: 工作要点的交办事项
+match:
+  title: {title}
+metrics:
+  - metric: storage_capacity
+    pattern: 存储能力达到{{quantity}}
+"""
+
+
+def test_a_users_rules_add_to_the_shipped_ones(tmp_path: Path) -> None:
+    rules = tmp_path / "mine"
+    rules.mkdir()
+    (rules / "my-notice.yaml").write_text(MY_FORMAT.format(id="my-notice", title="工作要点"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(NOTICE), "-o", str(out), "--rules", str(rules), "--jobs", "1", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert read_csv(out / "documents.csv")[0]["format"] == "zhejiang-work-plan-notice+my-notice"
+    assert len(read_csv(out / "deadlines.csv")) == 85  # the shipped format still applied
+    listed = runner.invoke(app, ["rules", "list", "--rules", str(rules)])
+    assert listed.exit_code == 0
+    assert f"my-notice  ({rules / 'my-notice.yaml'})" in listed.output
+    assert "zhejiang-work-plan-notice  (" in listed.output and "match title: 工作要点" in listed.output
+
+
+def test_a_users_format_with_a_shipped_id_replaces_it(tmp_path: Path) -> None:
+    rules = tmp_path / "mine"
+    rules.mkdir()
+    mine = MY_FORMAT.format(id="zhejiang-work-plan-notice", title="从不出现的标题")
+    (rules / "override.yaml").write_text(mine, encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(NOTICE), "-o", str(out), "--rules", str(rules), "--jobs", "1", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert read_csv(out / "documents.csv")[0]["format"] == "generic"  # the shipped one no longer claims it
+    listed = runner.invoke(app, ["rules", "list", "--rules", str(rules)]).output
+    assert listed.count("zhejiang-work-plan-notice  (") == 1 and "override.yaml" in listed
+
+
 def test_rules_show_and_inspect(tmp_path: Path) -> None:
-    shown = runner.invoke(app, ["rules", "show", str(ROOT / "rules" / "zhejiang-work-plan-notice.yaml"), str(NOTICE)])
+    shown = runner.invoke(
+        app, ["rules", "show", str(ROOT / "extract" / "rules" / "zhejiang-work-plan-notice.yaml"), str(NOTICE)]
+    )
     assert shown.exit_code == 0 and "matches" in shown.output and "2018-10-31" in shown.output
     png = tmp_path / "page.png"
     inspected = runner.invoke(app, ["inspect", str(NOTICE), "--page", "2", "--png", str(png)])
@@ -198,3 +241,24 @@ def test_main_inserts_the_run_command(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([str(SMALL), "-o", str(tmp_path / "o"), "--jobs", "1", "--quiet"])
     assert exit_info.value.code == 0 and (tmp_path / "o" / "documents.csv").is_file()
+
+
+def test_a_plain_install_from_another_folder_ships_the_rules(tmp_path: Path) -> None:
+    """pip install . (not editable) must carry the rule files: the tool run from elsewhere finds them."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "extract", source / "extract", ignore=shutil.ignore_patterns("__pycache__"))
+    site = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(source)]
+    built = subprocess.run(pip, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    env = dict(os.environ, PYTHONPATH=str(site))
+    listed = subprocess.run(
+        [sys.executable, "-m", "extract", "rules", "list"], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert (
+        f"zhejiang-work-plan-notice  ({site / 'extract' / 'rules' / 'zhejiang-work-plan-notice.yaml'})" in listed.stdout
+    )

@@ -255,7 +255,7 @@ def test_say_prints_markup_literally(capsys) -> None:
 def run_batch_results(paths: list[Path], cache_dir: Path):
     from extract.batch import run_batch
 
-    return run_batch(paths, ROOT / "rules", jobs=1, cache_dir=cache_dir)
+    return run_batch(paths, ROOT / "extract" / "rules", jobs=1, cache_dir=cache_dir)
 
 
 def test_same_bytes_under_two_names_give_two_documents(tmp_path: Path) -> None:
@@ -313,7 +313,7 @@ def test_planted_or_damaged_cache_entries_are_misses_never_code(tmp_path: Path) 
         def __reduce__(self):
             return (os.system, (f"touch {marker}",))
 
-    key = cache.entry_key(file_sha(SMALL), rules_for(str(ROOT / "rules")).digest, "pdf")
+    key = cache.entry_key(file_sha(SMALL), rules_for(str(ROOT / "extract" / "rules")).digest, "pdf")
     (out / ".cache").mkdir(parents=True)
     (out / ".cache" / f"{key}.pickle").write_bytes(pickle.dumps(Exploit()))
     for planted in (
@@ -819,7 +819,7 @@ def test_planted_cache_entries_cannot_write_outside_or_crash(tmp_path: Path) -> 
 
     out = tmp_path / "out"
     assert extract(str(NOTICE), "-o", str(out), "-q").returncode == 0
-    key = cache.entry_key(file_sha(NOTICE), rules_for(str(ROOT / "rules")).digest, "pdf")
+    key = cache.entry_key(file_sha(NOTICE), rules_for(str(ROOT / "extract" / "rules")).digest, "pdf")
     entry_path = out / ".cache" / f"{key}.json"
     original = json.loads(entry_path.read_text(encoding="utf-8"))
     for table_id in (f"../../../../{tmp_path.name}/PWNED", "t\u0000"):
@@ -966,7 +966,7 @@ def test_long_tables_continue_on_another_sheet(tmp_path: Path, monkeypatch) -> N
     from extract.batch import run_batch
 
     monkeypatch.setattr(workbook, "MAX_ROWS", 12)
-    results = run_batch([NOTICE], ROOT / "rules", jobs=1)
+    results = run_batch([NOTICE], ROOT / "extract" / "rules", jobs=1)
     from extract.export import write_outputs
 
     write_outputs(results, tmp_path, "xlsx")
@@ -981,7 +981,7 @@ def test_failed_documents_give_no_rows() -> None:
     from extract.batch import DocResult, run_batch
     from extract.export import ROWS
 
-    (result,) = run_batch([NOTICE], ROOT / "rules", jobs=1)
+    (result,) = run_batch([NOTICE], ROOT / "extract" / "rules", jobs=1)
     failed = DocResult(
         result.doc_id, result.path, result.sha256, "failed", "a rule timed out", result.document, result.records
     )

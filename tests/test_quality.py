@@ -60,7 +60,7 @@ def test_a_document_with_one_scanned_page_is_partial_and_names_it(tmp_path: Path
 
     mixed = tmp_path / "mixed.pdf"
     mixed.write_bytes(with_page_replaced(SMALL, 2, watermark_scan(SMALL, 2)))
-    result = process_file(str(mixed), "mixed", str(CORPUS.parent / "rules"), None)
+    result = process_file(str(mixed), "mixed", str(CORPUS.parent / "extract" / "rules"), None)
     assert result.status == "partial" and result.error == ""
     assert result.warnings == [
         "1 of 6 pages not read: page 3: scanned page whose only text is a line over the image "
@@ -75,5 +75,5 @@ def test_a_document_nothing_of_which_can_be_read_fails(tmp_path: Path) -> None:
     for name, data in (("unmapped", unmapped_glyphs(SMALL)), ("scan", watermark_scan(SMALL, 0))):
         path = tmp_path / f"{name}.pdf"
         path.write_bytes(data)
-        result = process_file(str(path), name, str(CORPUS.parent / "rules"), None)
+        result = process_file(str(path), name, str(CORPUS.parent / "extract" / "rules"), None)
         assert result.status == "failed" and "needs OCR" in result.error, result.error

@@ -25,7 +25,7 @@ PDFS = sorted(p.stem for p in REALWORLD.glob("*.pdf")) if REALWORLD.is_dir() els
 @cache
 def run(stem: str) -> tuple[Document, Records]:
     doc = extracted(str(REALWORLD / f"{stem}.pdf"))
-    return doc, apply_rules(doc, load_rules(ROOT / "rules"))
+    return doc, apply_rules(doc, load_rules(ROOT / "extract" / "rules"))
 
 
 @pytest.mark.parametrize("name", truth_names())

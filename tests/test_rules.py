@@ -15,7 +15,7 @@ from extract.apply import apply_rules
 from extract.model import Document, Records
 from extract.rules import MetricRule, load_rules
 
-RULES = ROOT / "rules"
+RULES = ROOT / "extract" / "rules"
 
 
 @cache
