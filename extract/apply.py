@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
 from .arithmetic import table_checks
-from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase
+from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase, report_period
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
 from .quantities import Quantity, find_quantities, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
@@ -64,6 +64,16 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
     if prose:
         rule_name = next((f"{f.format}:deadlines" for f in formats), "generic")
         prose_deadlines(ctx, rule_name, next((f.deadline_sections for f in formats if f.deadline_sections), None))
+    return in_panel(records, doc)
+
+
+def in_panel(records: Records, doc: Document) -> Records:
+    """Every record names the period its document covers and the body that issued it, so records
+    of two districts or two years line up in one query."""
+    period = report_period(doc.meta.title, doc.meta.date)
+    issuer = doc.meta.issuer or ""
+    records.metrics = [replace(m, period=period, issuer=issuer) for m in records.metrics]
+    records.deadlines = [replace(d, period=period, issuer=issuer) for d in records.deadlines]
     return records
 
 

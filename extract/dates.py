@@ -2,7 +2,8 @@
 
 Handles 2018年8月3日, 2018-08-03, 2018.8.3, 2018/8/3, dates in Chinese numerals
 (二〇二一年二月二十八日), and ROC years (中华民国105年 / 105年6月20日 → 2016-06-20, for years below
-200 written in full). Deadlines and "as of" phrases build on this in rules.
+200 written in full). Deadlines and "as of" phrases build on this in rules. The period a report
+covers (a year, a half-year, a quarter, a span of months) from its title.
 """
 
 from __future__ import annotations
@@ -186,3 +187,38 @@ def as_of_date(text: str, base: dt.date) -> str | None:
         return (dt.date(year, month, int(day_m.group(1))) if day_m else month_end(year, month)).isoformat()
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------- report periods
+PERIOD_YEAR = re.compile(
+    # 2024年, 中华民国113年, and a bare ROC year only as 113年度 or 104年7月 (建党100年 is no year)
+    r"(?:(?:中华民国|中華民國|民国|民國)\s*(?P<roc>\d{2,3})|(?P<year>(?:19|20)\d{2})|(?P<roc3>1\d{2})(?=\s*年(?:度|\s*\d{1,2}\s*月)))\s*年(?P<fiscal>度)?"
+)
+HALF = {"上半年": (1, 6), "下半年": (7, 12)}
+QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+PERIOD_PART = re.compile(
+    r"^\s*(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])\s*季度?"
+    r"|(?P<m1>\d{1,2})\s*月?\s*(?:至|-|—|~|－)\s*(?P<m2>\d{1,2})\s*月)"
+)
+
+
+def report_period(title: str | None, date: str | None) -> str:
+    """The period a report covers, from its title (2024年…年度报告 → 2024; 104年度下半年 → 2015-07/2015-12;
+    113年度 → 2024), else the year of its date; "" when neither says."""
+    m = PERIOD_YEAR.search(title or "")
+    if m is None:
+        return date[:4] if date else ""
+    year = int(m.group("year")) if m.group("year") else 1911 + int(m.group("roc") or m.group("roc3"))
+    part = PERIOD_PART.match((title or "")[m.end() :])
+    if part is None:
+        return str(year)
+    if part.group("half"):
+        first, last = HALF[part.group("half")]
+    elif part.group("quarter"):
+        quarter = QUARTER[part.group("quarter")]
+        first, last = 3 * quarter - 2, 3 * quarter
+    else:
+        first, last = int(part.group("m1")), int(part.group("m2"))
+        if not 1 <= first <= last <= 12:
+            return str(year)
+    return f"{year}-{first:02d}/{year}-{last:02d}"

@@ -73,6 +73,8 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("metric", "string"),
         ("label", "string"),
         ("entity", "string"),
+        ("period", "string"),
+        ("issuer", "string"),
         ("row", "string"),
         ("column", "string"),
         ("value", "number"),
@@ -90,6 +92,8 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("doc_id", "string"),
         ("task", "string"),
         ("owner", "string"),
+        ("period", "string"),
+        ("issuer", "string"),
         ("deadline_text", "string"),
         ("due", "date"),
         ("page", "integer"),
@@ -115,7 +119,8 @@ DESCRIPTIONS = {
     "tables": "Each table, stitched across pages; its cells are in tables/<doc_id>/<table_id>.csv. unit: the unit its "
     "values are printed in; verified: true when its 合计 rows, codes and 合计 columns all add up, false when one does not.",
     "metrics": "Every figure: from prose (source=text) or table cells (source=table:<id>, with its row labels and column), "
-    "value in base units (unit), the unit as printed beside (unit_printed).",
+    "value in base units (unit), the unit as printed beside (unit_printed); period (the year or span the report covers: "
+    "2024, 2015-07/2015-12) and issuer (the reporting body) make one panel across documents.",
     "deadlines": "Who must do what by when: due is an ISO date, empty for ongoing (全年工作) or undetermined ones.",
     "checks": "Consistency checks that failed: a total that is not the sum of its rows, a rate that is not its ratio.",
 }

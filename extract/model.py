@@ -274,6 +274,8 @@ class Metric:
     row: str = ""  # a table figure's row labels, left to right: 201 / 05 / 07 / 专项普查活动
     column: str = ""  # a table figure's column, its header path: 收入预算/财政拨款收入
     unit_printed: str = ""  # the unit as printed, before conversion to base units: 万元
+    period: str = ""  # the period the report covers: 2024, or 2015-07/2015-12
+    issuer: str = ""  # the reporting body (the document's issuer)
 
 
 @dataclass(slots=True)
@@ -288,6 +290,8 @@ class DeadlineRecord:
     rule: str
     kind: str = "by"  # by | period | ongoing | undetermined
     source: str = "text"  # "text" or "table:<table_id>"
+    period: str = ""  # the period the document covers, as for metrics
+    issuer: str = ""  # the body that issued the document
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from extract.dates import DEADLINE, as_of_date, is_deadline_phrase, parse_date, parse_deadline
+from extract.dates import DEADLINE, as_of_date, is_deadline_phrase, parse_date, parse_deadline, report_period
 from extract.normalize import to_simplified
 
 BASE = dt.date(2018, 3, 28)
@@ -76,3 +76,25 @@ def test_as_of_dates() -> None:
     assert as_of_date("截止8月3日，归集", dt.date(2018, 8, 3)) == "2018-08-03"
     assert as_of_date("截至2020年12月底,浙里办用户", dt.date(2021, 1, 1)) == "2020-12-31"
     assert as_of_date("目前已完成", BASE) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "date", "period"),
+    [
+        ("淮安市人民政府2024年政府信息公开工作年度报告", None, "2024"),
+        ("上海市普陀区财政局2024年度部门决算", None, "2024"),
+        ("2018年3季度上市公司行业分类结果", None, "2018-07/2018-09"),
+        ("2019年第一季度通报", None, "2019-01/2019-03"),
+        ("2020年上半年工作总结", None, "2020-01/2020-06"),
+        (to_simplified("臺東縣政府104年度下半年對議員所提地方建設建議事項處理明細表"), None, "2015-07/2015-12"),
+        ("某县104年7月至12月建议事项", None, "2015-07/2015-12"),
+        (to_simplified("彰化縣政府106年度對議員所提地方建設建議事項處理明細表"), None, "2017"),
+        (to_simplified("113年度中央政府總預算追加預算案"), "2024-11-19", "2024"),  # ROC year of account
+        ("中华民国114年施政报告", None, "2025"),
+        ("施政报告（口头报告）", "2025-02-25", "2025"),  # no period in the title: the year it is dated
+        ("纪念建党100年座谈会讲话", None, ""),  # 100年 is no ROC year without 年度 or a month
+        ("某某情况通报", None, ""),  # neither title nor date says
+    ],
+)
+def test_report_period_from_the_title_else_the_date(title: str, date: str | None, period: str) -> None:
+    assert report_period(title, date) == period

@@ -14,6 +14,7 @@ from realtruth import compare_outputs, load, truth_names
 
 from extract.apply import apply_rules
 from extract.batch import document_status
+from extract.dates import report_period
 from extract.model import Document, Records
 from extract.rules import load_rules
 
@@ -106,3 +107,29 @@ def test_rounding_differences_pass_with_a_note(stem: str) -> None:
 def test_a_document_is_ok_only_when_every_page_was_read(stem: str, status: str) -> None:
     doc, records = run(stem)
     assert document_status(doc, records)[0] == status
+
+
+# the period each report covers, read off its title (ROC years converted) or, with none there, its date
+PERIODS = {
+    "budget-2025-putuo-wanli-street": "2025",
+    "budget-2025-shanghai-finance-bureau": "2025",
+    "csrc-industry-classification-2018q3": "2018-07/2018-09",  # 2018年3季度
+    "final-accounts-2024-putuo-finance": "2024",
+    "gov-disclosure-2023-hongze": "2023",
+    "gov-disclosure-2024-huaian": "2024",
+    "tw-changhua-council-suggestions-2017": "2017",  # 106年度
+    "tw-ey-policy-report-oral-114": "2025",  # dated 中華民國114年2月25日
+    "tw-ey-supplementary-budget-113": "2024",  # 113年度
+}
+
+
+@pytest.mark.parametrize("name", truth_names())
+def test_every_record_names_its_period_and_issuer(name: str) -> None:
+    from extract.normalize import to_simplified
+
+    truth = load(name)
+    doc, records = run(truth["file"].removesuffix(".pdf"))
+    issuer = to_simplified(truth["meta"]["issuer"] or "")
+    assert report_period(doc.meta.title, doc.meta.date) == PERIODS[name]
+    found = {(m.period, m.issuer) for m in [*records.metrics, *records.deadlines]}
+    assert found == ({(PERIODS[name], issuer)} if records.metrics else set())  # the CSRC list has no figures
