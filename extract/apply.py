@@ -45,6 +45,7 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
     records = Records()
     ctx = Context(doc, rules, base_date(doc), records)
     formats = [f for f in rules.formats if guarded(ctx, f.match_source, partial(format_matches, f, doc))]
+    formats = [f for f in formats if f.priority == max(g.priority for g in formats)]
     records.formats = [f.format for f in formats]
     claimed: dict[int, list[tuple[int, int]]] = {}
     for fmt in formats:
@@ -104,7 +105,9 @@ def format_matches(fmt: FormatRules, doc: Document) -> bool:
         "doc_number": doc.meta.doc_number or "",
         "text": "\n".join(p.text for p in doc.paragraphs[:40]),
     }
-    return all(search(pattern, fields[key]) for key, pattern in fmt.match.items())
+    return all(search(pattern, fields[key]) for key, pattern in fmt.match.items()) and not any(
+        search(pattern, fields[key]) for key, pattern in fmt.exclude.items()
+    )
 
 
 def table_rule_for(formats: list[FormatRules], table: Table) -> tuple[FormatRules, int, TableRule] | None:

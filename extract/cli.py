@@ -245,6 +245,10 @@ def rules_list(rules: RulesOption = None) -> None:
             out.print(f"  {fmt.describe}", markup=False)
         for field_name, pattern in fmt.match.items():
             out.print(f"  match {field_name}: {getattr(pattern, 'pattern', pattern)}", markup=False)
+        for field_name, pattern in fmt.exclude.items():
+            out.print(f"  exclude {field_name}: {getattr(pattern, 'pattern', pattern)}", markup=False)
+        if fmt.priority:
+            out.print(f"  priority {fmt.priority}", markup=False)
         out.print(f"  {len(fmt.metrics)} prose metric rules, {len(fmt.tables)} table rules", markup=False)
     for problem in rule_set.errors:
         say(problem)

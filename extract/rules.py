@@ -68,6 +68,8 @@ class FormatRules:
     match_source: str  # file:line of match:, for messages
     metrics: list[MetricRule] = field(default_factory=list)
     tables: list[TableRule] = field(default_factory=list)
+    exclude: dict[str, Any] = field(default_factory=dict)  # field → pattern: any match keeps the format off
+    priority: int = 0
     prose_deadlines: bool = True
     deadline_sections: Any | None = None
 
@@ -211,6 +213,9 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
     short = short_name(source.path)
     match = {key: regex.compile(value) for key, value in model.match.model_dump(exclude_none=True).items()}
     fmt = FormatRules(model.format, model.describe, str(source.path), match, f"{short}:{source.line_of(['match'])}")
+    if model.exclude is not None:
+        fmt.exclude = {key: regex.compile(value) for key, value in model.exclude.model_dump(exclude_none=True).items()}
+    fmt.priority = model.priority
     fmt.prose_deadlines = model.deadlines.prose
     fmt.deadline_sections = regex.compile(model.deadlines.sections) if model.deadlines.sections else None
     for i, spec in enumerate(model.metrics):

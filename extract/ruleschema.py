@@ -234,6 +234,22 @@ class Match(Strict):
         return self
 
 
+class Exclude(Strict):
+    """Patterns that keep a format off a document its match patterns fit (an annual-report
+    format that must not claim a 政府信息公开工作年度报告): any one that matches excludes."""
+
+    title: Pattern | None = None
+    issuer: Pattern | None = None
+    doc_number: Pattern | None = None
+    text: Pattern | None = None
+
+    @model_validator(mode="after")
+    def at_least_one(self) -> Exclude:
+        if not any((self.title, self.issuer, self.doc_number, self.text)):
+            raise ValueError("needs at least one of title, issuer, doc_number, text (patterns)")
+        return self
+
+
 class MetricSpec(Strict):
     metric: MetricRef
     pattern: MetricPattern
@@ -287,6 +303,10 @@ class FormatFile(Strict):
     format: Annotated[str, AfterValidator(format_id)]
     describe: str = ""
     match: Match
+    exclude: Exclude | None = None
+    # of the formats that claim a document, only those of the highest priority apply (default 0:
+    # all apply together); a national format outranks a generic one that also fits its title
+    priority: int = 0
     metrics: list[MetricSpec] = []
     tables: list[TableSpec] = []
     deadlines: DeadlineSettings = DeadlineSettings()

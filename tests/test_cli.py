@@ -219,6 +219,36 @@ def test_a_users_format_with_a_shipped_id_replaces_it(tmp_path: Path) -> None:
     assert listed.count("zhejiang-work-plan-notice  (") == 1 and "override.yaml" in listed
 
 
+@pytest.mark.parametrize(
+    ("extra", "formats"),
+    [
+        ("priority: 5\n", "my-notice"),  # outranks the shipped format that also claims the notice
+        ("priority: -1\n", "zhejiang-work-plan-notice"),  # outranked by it
+        ("exclude:\n  title: 信息孤岛\n", "zhejiang-work-plan-notice"),  # kept off by its title
+        ("exclude:\n  issuer: 财政厅\n", "zhejiang-work-plan-notice+my-notice"),  # exclusion that does not fit
+    ],
+)
+def test_priority_and_exclude_decide_which_formats_claim_a_document(tmp_path: Path, extra: str, formats: str) -> None:
+    rules = tmp_path / "mine"
+    rules.mkdir()
+    (rules / "my-notice.yaml").write_text(MY_FORMAT.format(id="my-notice", title="工作要点") + extra, encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(NOTICE), "-o", str(out), "--rules", str(rules), "--jobs", "1", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert read_csv(out / "documents.csv")[0]["format"] == formats
+
+
+def test_an_empty_exclude_is_a_rule_error(tmp_path: Path) -> None:
+    rules = tmp_path / "mine"
+    rules.mkdir()
+    (rules / "my-notice.yaml").write_text(
+        MY_FORMAT.format(id="my-notice", title="工作要点") + "exclude: {}\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert "my-notice.yaml:8: exclude: needs at least one of title, issuer, doc_number, text" in result.stderr
+
+
 def test_rules_show_and_inspect(tmp_path: Path) -> None:
     shown = runner.invoke(
         app, ["rules", "show", str(ROOT / "extract" / "rules" / "zhejiang-work-plan-notice.yaml"), str(NOTICE)]

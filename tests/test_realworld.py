@@ -133,3 +133,9 @@ def test_every_record_names_its_period_and_issuer(name: str) -> None:
     assert report_period(doc.meta.title, doc.meta.date) == PERIODS[name]
     found = {(m.period, m.issuer) for m in [*records.metrics, *records.deadlines]}
     assert found == ({(PERIODS[name], issuer)} if records.metrics else set())  # the CSRC list has no figures
+
+
+@pytest.mark.parametrize("stem", ["gov-disclosure-2023-hongze", "gov-disclosure-2024-huaian"])
+def test_a_disclosure_report_is_not_taken_for_an_annual_work_report(stem: str) -> None:
+    _, records = run(stem)  # 年度报告 is in its title, but it has a national layout of its own
+    assert "annual-work-report" not in records.formats
