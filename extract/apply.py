@@ -14,13 +14,14 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import partial
 from typing import TypeVar
 
 from .arithmetic import table_checks
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase, report_period
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
-from .quantities import Quantity, find_quantities, parse_cell, parse_quantity
+from .quantities import Quantity, as_number, find_quantities, header_unit_factor, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
 from .settings import LIMITS
 from .tablerecords import column_index, column_records, entity_column, value_columns
@@ -342,12 +343,23 @@ def entity_at(ctx: Context, text: str, position: int) -> str:
 def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, table: Table) -> None:
     rule_name = f"{fmt.format}:tables[{index}]"
     entity_col = entity_column(table, rule.entity)
+    named: dict[int, str] = {}
     for name, metric in rule.columns.items():
         col = column_index(table, name)
         if col is None:
             rule_error(ctx, table, f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})")
             continue
-        table_column_records(ctx, table, col, entity_col, metric, rule_name)
+        named[col] = metric
+    for col in sorted(set(named) | set(value_columns(table))):
+        generic = vocabulary_id(ctx, table.header[col], None)
+        for record in column_records(table, col, entity_col, "", rule_name, ctx.doc.doc_id, ctx.doc.meta.date):
+            metric = named.get(col) or row_metric(ctx, rule, record.row)
+            if metric and rule.unit and not record.unit:
+                record = in_rule_unit(record, rule.unit)
+            # a figure no rule names is still data, under the generic rule
+            ctx.records.metrics.append(
+                replace(record, metric=metric or generic, rule=rule_name if metric else "generic")
+            )
     for check in rule.checks:
         if check["kind"] == "sum":  # the 合计 rows of every column are checked for every table (arithmetic.py)
             for name in check["columns"]:
@@ -359,6 +371,20 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
             ratio_checks(ctx, table, check, rule)
     if rule.deadlines:
         table_deadlines(ctx, table, rule.deadlines, rule_name)
+
+
+def in_rule_unit(record: Metric, unit: str) -> Metric:
+    """A bare figure in the unit its table rule gives (件; 万元 multiplied out to 元)."""
+    factor, base = header_unit_factor(unit)
+    return replace(record, value=as_number(Decimal(str(record.value)) * factor), unit=base or unit)
+
+
+def row_metric(ctx: Context, rule: TableRule, row: str) -> str:
+    """The metric a rows: rule gives a row (the first pattern its label path fits), or ""."""
+    for pattern, metric in rule.rows.items():
+        if guarded(ctx, rule.source, partial(search, pattern, row)):
+            return metric
+    return ""
 
 
 def generic_table(ctx: Context, table: Table) -> None:

@@ -57,6 +57,8 @@ class TableRule:
     total_row: Any | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)
     deadlines: dict[str, str] | None = None
+    rows: dict[Any, str] = field(default_factory=dict)  # compiled row-path pattern → metric id
+    unit: str | None = None  # the figures' unit where the table prints none
 
 
 @dataclass
@@ -246,6 +248,8 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
                 regex.compile(table.total_row) if table.total_row else None,
                 checks,
                 table.deadlines.model_dump(exclude_none=True) if table.deadlines else None,
+                {regex.compile(pattern): metric for pattern, metric in table.rows.items()},
+                table.unit,
             )
         )
     return fmt

@@ -152,8 +152,8 @@ def known_metric(value: str, info: ValidationInfo) -> str:
 
         hint = difflib.get_close_matches(value, list(vocabulary), n=1, cutoff=0.6)
         raise ValueError(
-            f"metric '{value}' is not in rules/metrics.yaml"
-            + (f"; did you mean '{hint[0]}'?" if hint else "; add it there first")
+            f"metric '{value}' is not in the vocabulary (a metrics.yaml, shipped or yours)"
+            + (f"; did you mean '{hint[0]}'?" if hint else "; add it to a metrics.yaml first")
         )
     return value
 
@@ -289,6 +289,12 @@ class TableSpec(Strict):
     title: Pattern
     entity: Names = []
     columns: dict[Text, MetricRef] = {}
+    # tables whose rows are the measures (政府信息公开 表3): a pattern on a row's label path
+    # (its label columns joined by " / ") → the metric of every figure in that row
+    rows: dict[Pattern, MetricRef] = {}
+    # the unit of the table's figures where it prints none (政府信息公开 tables count 件 unsaid);
+    # a printed unit (单位：万元, 金额（万元）) always wins
+    unit: Text | None = None
     total_row: Pattern | None = None
     checks: list[CheckSpec] = []
     deadlines: DeadlineColumns | None = None

@@ -292,3 +292,14 @@ def test_a_plain_install_from_another_folder_ships_the_rules(tmp_path: Path) -> 
     assert (
         f"zhejiang-work-plan-notice  ({site / 'extract' / 'rules' / 'zhejiang-work-plan-notice.yaml'})" in listed.stdout
     )
+
+
+def test_rows_and_unit_of_a_table_rule_are_validated_with_their_line(tmp_path: Path) -> None:
+    rules = tmp_path / "mine"
+    rules.mkdir()
+    body = "format: t\nmatch: {title: 通报}\ntables:\n  - title: 表\n    unit: ''\n    rows:\n      本年新收: no_such_metric\n"
+    (rules / "t.yaml").write_text(body, encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert "t.yaml:5: tables[0].unit: must not be empty" in result.stderr
+    assert "t.yaml:7: tables[0].rows.本年新收: metric 'no_such_metric' is not in the vocabulary" in result.stderr

@@ -139,3 +139,43 @@ def test_every_record_names_its_period_and_issuer(name: str) -> None:
 def test_a_disclosure_report_is_not_taken_for_an_annual_work_report(stem: str) -> None:
     _, records = run(stem)  # 年度报告 is in its title, but it has a national layout of its own
     assert "annual-work-report" not in records.formats
+
+
+DISCLOSURE = "gov-disclosure-annual-report"
+
+
+def truth_figures(name: str) -> int:
+    """The figures the hand-read truth prints in the body of its tables."""
+    from realtruth import NUMBER, text
+
+    truth = load(name)
+    return sum(bool(NUMBER.match(text(cell))) for table in truth["tables"] for row in table["rows"] for cell in row)
+
+
+@pytest.mark.parametrize("name", ["gov-disclosure-2023-hongze", "gov-disclosure-2024-huaian"])
+def test_every_figure_of_a_disclosure_reports_tables_is_a_format_record(name: str) -> None:
+    _, records = run(name)
+    assert DISCLOSURE in records.formats
+    from_tables = [m for m in records.metrics if m.source.startswith("table:")]
+    assert len(from_tables) == truth_figures(name)
+    assert {m.rule.split(":")[0] for m in from_tables} == {DISCLOSURE} and all(m.metric for m in from_tables)
+
+
+def test_disclosure_records_line_up_by_metric_row_and_column() -> None:
+    _, records = run("gov-disclosure-2024-huaian")  # values read off the page images (tests/truth/realworld)
+    found = {(m.metric, m.row, m.column): (m.value, m.unit) for m in records.metrics}
+    assert found[("administrative_decisions", "行政许可", "本年处理决定数量")] == (447228, "件")
+    assert found[("administrative_fees", "行政事业性收费", "本年收费金额（单位：万元）")] == (961716000, "元")
+    received = ("disclosure_requests_received", "一、本年新收政府信息公开申请数量", "申请人情况/总计")
+    assert found[received] == (3119, "件")
+    assert (
+        found[
+            (
+                "disclosure_requests_refused",
+                "三、本年度办理结果 / （三）不予公开 / 8.属于行政查询事项",
+                "申请人情况/总计",
+            )
+        ][0]
+        == 105
+    )
+    assert found[("disclosure_admin_reviews", "", "行政复议/总计")] == (351, "件")
