@@ -24,7 +24,7 @@ from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, 
 from .quantities import Quantity, as_number, find_quantities, header_unit_factor, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
 from .settings import LIMITS
-from .tablerecords import column_index, column_records, entity_column, value_columns
+from .tablerecords import column_index, column_indexes, column_records, entity_column, value_columns
 from .wordseg import tagger
 
 T = TypeVar("T")
@@ -345,11 +345,10 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
     entity_col = entity_column(table, rule.entity)
     named: dict[int, str] = {}
     for name, metric in rule.columns.items():
-        col = column_index(table, name)
-        if col is None:
+        cols = [c for c in column_indexes(table, name) if c not in named]
+        if not cols and not rule.optional:
             rule_error(ctx, table, f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})")
-            continue
-        named[col] = metric
+        named |= dict.fromkeys(cols, metric)
     for col in sorted(set(named) | set(value_columns(table))):
         generic = vocabulary_id(ctx, table.header[col], None)
         for record in column_records(table, col, entity_col, "", rule_name, ctx.doc.doc_id, ctx.doc.meta.date):

@@ -59,6 +59,7 @@ class TableRule:
     deadlines: dict[str, str] | None = None
     rows: dict[Any, str] = field(default_factory=dict)  # compiled row-path pattern → metric id
     unit: str | None = None  # the figures' unit where the table prints none
+    optional: bool = False  # columns the table lacks are passed over, not rule errors
 
 
 @dataclass
@@ -250,6 +251,7 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
                 table.deadlines.model_dump(exclude_none=True) if table.deadlines else None,
                 {regex.compile(pattern): metric for pattern, metric in table.rows.items()},
                 table.unit,
+                table.optional,
             )
         )
     return fmt

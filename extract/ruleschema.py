@@ -295,6 +295,9 @@ class TableSpec(Strict):
     # the unit of the table's figures where it prints none (政府信息公开 tables count 件 unsaid);
     # a printed unit (单位：万元, 金额（万元）) always wins
     unit: Text | None = None
+    # national layouts vary by producer (a 收入预算总表 with or without 事业单位经营收入): columns the
+    # table lacks are passed over instead of reported as a rule error
+    optional: bool = False
     total_row: Pattern | None = None
     checks: list[CheckSpec] = []
     deadlines: DeadlineColumns | None = None

@@ -16,9 +16,17 @@ from .quantities import header_unit, parse_cell, parse_quantity, printed_unit
 
 
 def column_index(table: Table, name: str) -> int | None:
-    """A column whose header starts with the name (units in brackets and spaces ignored); a
-    header path matches on its last part too (收入预算/合计 is found by 合计)."""
+    """The first column the name picks (see column_indexes)."""
+    found = column_indexes(table, name)
+    return found[0] if found else None
+
+
+def column_indexes(table: Table, name: str) -> list[int]:
+    """Every column whose header starts with the name (units in brackets and spaces ignored), or
+    whose header path ends with it (收入预算/合计 is found by 合计, 三公经费/合计/决算数 by 合计/决算数);
+    a table printed as two blocks side by side has two 决算数 columns, and both are found."""
     wanted = re.sub(r"\s", "", name)
+    found = []
     for i, header in enumerate(table.header):
         plain = re.sub(r"\s", "", header)
         last = plain.split("/")[-1]
@@ -27,9 +35,11 @@ def column_index(table: Table, name: str) -> int | None:
                 candidate == wanted
                 or candidate.startswith(wanted)
                 or re.sub(r"[(（].*?[)）]$", "", candidate) == wanted
+                or plain.endswith("/" + wanted)
             ):
-                return i
-    return None
+                found.append(i)
+                break
+    return found
 
 
 def role(table: Table, col: int) -> str:

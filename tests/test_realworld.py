@@ -145,20 +145,34 @@ DISCLOSURE = "gov-disclosure-annual-report"
 
 
 def truth_figures(name: str) -> int:
-    """The figures the hand-read truth prints in the body of its tables."""
-    from realtruth import NUMBER, text
+    """The figures the hand-read truth prints in the body of its tables (codes and labels aside)."""
+    from realtruth import NUMBER, expected_tables, holds_labels
 
-    truth = load(name)
-    return sum(bool(NUMBER.match(text(cell))) for table in truth["tables"] for row in table["rows"] for cell in row)
+    count = 0
+    for table in expected_tables(load(name)):
+        for c, column in enumerate(table.header):
+            cells = [row[c] for row in table.rows]
+            if not holds_labels(column, cells) and column.split("/")[-1] not in ("序号", "序 号"):
+                count += sum(bool(NUMBER.match("".join(cell.split()))) for cell in cells)
+    return count
 
 
-@pytest.mark.parametrize("name", ["gov-disclosure-2023-hongze", "gov-disclosure-2024-huaian"])
-def test_every_figure_of_a_disclosure_reports_tables_is_a_format_record(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("gov-disclosure-2023-hongze", DISCLOSURE),
+        ("gov-disclosure-2024-huaian", DISCLOSURE),
+        ("budget-2025-putuo-wanli-street", "dept-budget"),
+        ("budget-2025-shanghai-finance-bureau", "dept-budget"),
+        ("final-accounts-2024-putuo-finance", "dept-final-accounts"),
+    ],
+)
+def test_every_figure_of_a_national_format_table_is_a_format_record(name: str, fmt: str) -> None:
     _, records = run(name)
-    assert DISCLOSURE in records.formats
+    assert records.formats == [fmt]
     from_tables = [m for m in records.metrics if m.source.startswith("table:")]
     assert len(from_tables) == truth_figures(name)
-    assert {m.rule.split(":")[0] for m in from_tables} == {DISCLOSURE} and all(m.metric for m in from_tables)
+    assert {m.rule.split(":")[0] for m in from_tables} == {fmt} and all(m.metric for m in from_tables)
 
 
 def test_disclosure_records_line_up_by_metric_row_and_column() -> None:
@@ -179,3 +193,25 @@ def test_disclosure_records_line_up_by_metric_row_and_column() -> None:
         == 105
     )
     assert found[("disclosure_admin_reviews", "", "行政复议/总计")] == (351, "件")
+
+
+def test_budget_and_final_account_records_compare_across_bodies_and_years() -> None:
+    """一般公共服务支出 (201) in the general public budget, planned (2025) and spent (2024), in 元."""
+    found = {}
+    for stem in (
+        "budget-2025-putuo-wanli-street",
+        "budget-2025-shanghai-finance-bureau",
+        "final-accounts-2024-putuo-finance",
+    ):
+        _, records = run(stem)
+        for m in records.metrics:
+            if (
+                m.metric in ("budget_general_expenditure", "final_general_expenditure")
+                and m.row == "201 / 一般公共服务支出"
+            ):
+                found[(m.issuer, m.period, m.metric)] = (m.value, m.unit)
+    assert found == {  # hand-read: wanli p.20 3,296,600; shanghai p.13 127,886,849; final accounts p.15 2,106.66 万元
+        ("上海市普陀区人民政府万里街道办事处", "2025", "budget_general_expenditure"): (3296600, "元"),
+        ("上海市财政局", "2025", "budget_general_expenditure"): (127886849, "元"),
+        ("上海市普陀区财政局", "2024", "final_general_expenditure"): (21066600, "元"),
+    }
