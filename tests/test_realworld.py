@@ -215,3 +215,49 @@ def test_budget_and_final_account_records_compare_across_bodies_and_years() -> N
         ("上海市财政局", "2025", "budget_general_expenditure"): (127886849, "元"),
         ("上海市普陀区财政局", "2024", "final_general_expenditure"): (21066600, "元"),
     }
+
+
+@pytest.mark.parametrize(
+    ("stem", "expected"),
+    [  # hand-read facts (tests/truth/realworld), now under the format's metric ids
+        (
+            "gov-disclosure-2024-huaian",
+            {
+                ("disclosure_proactive_items", 5500, "条"),
+                ("disclosure_requests_received", 3119, "件"),
+                ("disclosure_admin_reviews", 351, "件"),
+                ("disclosure_processing_fees", 3940, "元"),
+            },
+        ),
+        (
+            "gov-disclosure-2023-hongze",
+            {
+                ("disclosure_proactive_items", 1136, "条"),
+                ("disclosure_requests_received", 21, "件"),
+                ("disclosure_processing_fees", 0, "元"),
+            },
+        ),
+    ],
+)
+def test_disclosure_prose_figures_get_the_formats_ids(stem: str, expected: set) -> None:
+    _, records = run(stem)
+    prose = [m for m in records.metrics if m.source == "text" and m.rule.startswith(DISCLOSURE)]
+    assert {(m.metric, m.value, m.unit) for m in prose} >= expected
+    assert all(m.entity != "年全区" for m in prose)  # 2023年全区受理…: 全区 is no entity
+
+
+def test_budget_and_final_account_prose_figures_get_the_formats_ids() -> None:
+    _, budget = run(
+        "budget-2025-putuo-wanli-street"
+    )  # p.6: 收入预算18,976.76万元 … 一般公共预算拨款支出预算18,976.76万元
+    found = {(m.metric, m.value) for m in budget.metrics if m.source == "text" and m.rule.startswith("dept-budget")}
+    assert found >= {
+        (metric, 189767600) for metric in ("budget_revenue", "budget_expenditure", "budget_general_expenditure")
+    }
+    _, final = run("final-accounts-2024-putuo-finance")  # p.21: 本年收入合计2946.25万元 … 项目支出603.14万元
+    found = {(m.metric, m.value) for m in final.metrics if m.source == "text" and m.rule.startswith("dept-final")}
+    assert found >= {
+        ("final_revenue", 29462500),
+        ("final_expenditure", 29400500),
+        ("final_expenditure_project", 6031400),
+    }

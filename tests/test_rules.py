@@ -356,7 +356,7 @@ def test_an_optional_value_that_is_absent_is_skipped() -> None:
 def test_common_pattern_timeouts_name_their_file_and_line() -> None:
     rules = load_rules(RULES)
     assert rules.common.entity_sources[0] == "rules/common.yaml:10"
-    assert rules.common.owner_sources[0] == "rules/common.yaml:17"
+    assert rules.common.owner_sources[0] == "rules/common.yaml:18"
 
 
 def test_a_total_printed_with_a_unit_word_is_checked_not_a_crash(tmp_path: Path) -> None:
