@@ -18,13 +18,21 @@ from decimal import Decimal
 from functools import partial
 from typing import TypeVar
 
-from .arithmetic import table_checks
+from .arithmetic import column_figures, sides_agree, table_checks
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase, report_period
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
 from .quantities import Quantity, as_number, find_quantities, header_unit_factor, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
 from .settings import LIMITS
-from .tablerecords import column_index, column_indexes, column_records, entity_column, value_columns
+from .tablerecords import (
+    column_index,
+    column_indexes,
+    column_records,
+    entity_column,
+    label_columns,
+    row_path,
+    value_columns,
+)
 from .wordseg import tagger
 
 T = TypeVar("T")
@@ -366,6 +374,8 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
                     rule_error(
                         ctx, table, f"{rule.source}: sum column '{name}' not in table ({'/'.join(table.header)})"
                     )
+        elif check["kind"] == "rows_equal":
+            guarded(ctx, rule.source, partial(rows_equal_checks, ctx, table, check, rule))
         else:
             ratio_checks(ctx, table, check, rule)
     if rule.deadlines:
@@ -424,6 +434,29 @@ def ratio_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> No
                 cell.bbox,
             )
         )
+
+
+def rows_equal_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> None:
+    """The rows on the left add up to the rows on the right, in every value column."""
+    paths = [row_path(table, row, label_columns(table, value_columns(table)[0])) for row in table.rows]
+    sides: dict[str, list[int]] = {}
+    for side in ("left", "right"):
+        sides[side] = []
+        for pattern in check[side]:
+            found = next((r for r, path in enumerate(paths) if search(pattern, path)), None)
+            if found is None:
+                rule_error(ctx, table, f"{rule.source}: rows_equal: no row matches '{pattern.pattern}'")
+                return
+            sides[side].append(found)
+    for col in value_columns(table):
+        figures = column_figures(table, col)
+        left = [figures[r] for r in sides["left"]]
+        right = [figures[r] for r in sides["right"]]
+        if any(f is None for f in left + right):
+            continue  # a blank cell: nothing to compare
+        names = [" + ".join(paths[r].split(" / ")[-1] for r in sides[s]) for s in ("left", "right")]
+        detail = f"{table.header[col]}: {names[0]} = {names[1]}"
+        ctx.records.checks.append(sides_agree(table, ctx.doc.doc_id, left, right, detail))  # type: ignore[arg-type]
 
 
 def fmt_number(value: float) -> str:

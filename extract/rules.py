@@ -240,6 +240,11 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
                 checks.append({"kind": "sum", "columns": list(check.sum)})
             elif check.ratio is not None:
                 checks.append({"kind": "ratio", **check.ratio.model_dump()})
+            elif check.rows_equal is not None:
+                sides = {
+                    side: [regex.compile(p) for p in getattr(check.rows_equal, side)] for side in ("left", "right")
+                }
+                checks.append({"kind": "rows_equal", **sides})
         fmt.tables.append(
             TableRule(
                 regex.compile(table.title),

@@ -266,16 +266,29 @@ class Ratio(Strict):
     tolerance: float = Field(1.0, ge=0)
 
 
+class RowsEqual(Strict):
+    """Rows that add up to the same as other rows, in every value column (表3: 第一项 + 第二项 =
+    第三项 + 第四项); each pattern names one row by its label path."""
+
+    left: list[Pattern] = Field(min_length=1)
+    right: list[Pattern] = Field(min_length=1)
+
+
 class CheckSpec(Strict):
-    """One check, named by its key: {sum: [列, …]} or {ratio: {column, numerator, denominator}}."""
+    """One check, named by its key: {sum: [列, …]}, {ratio: {column, numerator, denominator}} or
+    {rows_equal: {left: [行, …], right: [行, …]}}."""
 
     sum: list[Text] | None = Field(None, min_length=1)
     ratio: Ratio | None = None
+    rows_equal: RowsEqual | None = None
 
     @model_validator(mode="after")
     def exactly_one(self) -> CheckSpec:
-        if (self.sum is None) == (self.ratio is None):
-            raise ValueError("use {sum: [列, …]} or {ratio: {column: 率, numerator: 分子列, denominator: 分母列}}")
+        if sum(x is not None for x in (self.sum, self.ratio, self.rows_equal)) != 1:
+            raise ValueError(
+                "use one of {sum: [列, …]}, {ratio: {column: 率, numerator: 分子列, denominator: 分母列}}, "
+                "{rows_equal: {left: [行, …], right: [行, …]}}"
+            )
         return self
 
 

@@ -303,3 +303,12 @@ def test_rows_and_unit_of_a_table_rule_are_validated_with_their_line(tmp_path: P
     assert result.exit_code == 1
     assert "t.yaml:5: tables[0].unit: must not be empty" in result.stderr
     assert "t.yaml:7: tables[0].rows.本年新收: metric 'no_such_metric' is not in the vocabulary" in result.stderr
+
+
+def test_a_rows_equal_check_names_its_bad_pattern_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "mine"
+    rules.mkdir()
+    body = "format: t\nmatch: {title: 通报}\ntables:\n  - title: 表\n    checks:\n      - rows_equal: {left: ['(本年'], right: [总计]}\n"
+    (rules / "t.yaml").write_text(body, encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
+    assert result.exit_code == 1 and "t.yaml:6: tables[0].checks[0].rows_equal.left[0]:" in result.stderr

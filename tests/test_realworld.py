@@ -261,3 +261,22 @@ def test_budget_and_final_account_prose_figures_get_the_formats_ids() -> None:
         ("final_expenditure", 29400500),
         ("final_expenditure_project", 6031400),
     }
+
+
+def test_the_disclosure_requests_balance_is_checked_row_by_row() -> None:
+    """表3 prints its own rule: 第一项 + 第二项 = 第三项(总计) + 第四项; huaian: 3119 + 34 = 3050 + 103."""
+    import copy
+
+    doc, records = run("gov-disclosure-2024-huaian")
+    balance = [c for c in records.checks if c.kind == "rows_equal"]
+    assert len(balance) == 7 and all(c.passed for c in balance)
+    assert ("申请人情况/总计", 3153, 3153) in [(c.detail.split(":")[0], c.expected, c.actual) for c in balance]
+    changed = copy.deepcopy(doc)  # one misprint in the 结转下年度 row
+    table = next(t for t in changed.tables if "收到和处理" in (t.title or ""))
+    row = next(r for r in table.rows if r[0].text.startswith("四、结转下年度"))
+    row[-1].text = "104"
+    failed = [c for c in apply_rules(changed, load_rules(ROOT / "extract" / "rules")).checks if not c.passed]
+    assert {(c.kind, c.detail.split(":")[0], c.expected, c.actual) for c in failed} == {
+        ("rows_equal", "申请人情况/总计", 3153, 3154),
+        ("row_sum", "四、结转下年度继续办理", 103, 104),  # its 总计 is no longer the sum of its row either
+    }
