@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .grammar import grammar
 from .model import Check, Table
 from .quantities import parse_cell
 from .tablerecords import column_unit, is_code, label_columns, role
 
-TOTAL_WORD = re.compile(r"(合计|总计|小计|合計|總計|小計)$")
-RANKS = {"小计": 1, "小計": 1, "合计": 2, "合計": 2, "总计": 3, "總計": 3}
+RANKS = grammar().total_words  # 小计 1 < 合计 2 < 总计 3 (rules/grammar.yaml)
+TOTAL_WORD = re.compile(f"({'|'.join(map(re.escape, RANKS))})$")
 NUMBERING = (  # label numbering, outermost first: 一、 > （一） > 1. > （1）
     re.compile(r"^[一二三四五六七八九十]+[、.．]"),
     re.compile(r"^[（(][一二三四五六七八九十]+[）)]"),

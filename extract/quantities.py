@@ -14,154 +14,47 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-MULTIPLIERS = {
-    "万亿": Decimal(10) ** 12,
-    "千亿": Decimal(10) ** 11,
-    "百亿": Decimal(10) ** 10,
-    "十亿": Decimal(10) ** 9,
-    "亿": Decimal(10) ** 8,
-    "千万": Decimal(10) ** 7,
-    "百万": Decimal(10) ** 6,
-    "十万": Decimal(10) ** 5,
-    "万": Decimal(10) ** 4,
-    "千": Decimal(10) ** 3,
-    "萬": Decimal(10) ** 4,
-    "億": Decimal(10) ** 8,
-    "兆": Decimal(10) ** 12,  # Taiwan's trillion (25.4兆元); 兆瓦, 兆帕, 兆字节 are SI units, never this
-}
+from .grammar import grammar
+
+GRAMMAR = grammar()  # rules/grammar.yaml: units, multipliers, approximation and duration words
+MULTIPLIERS = {word: Decimal(10) ** m.power for word, m in GRAMMAR.multipliers.items()}
 # The big units a compound figure steps down through: 4兆8,530億, 3萬3,883.
-COMPOUND_STEPS = "兆亿億万萬"
+COMPOUND_STEPS = GRAMMAR.compound_steps
 # Counted things and measures, longest first so 人次 wins over 人 and 个百分点 over 个.
-UNITS = sorted(
-    [
-        "个百分点",
-        "百分点",
-        "个工作日",
-        "工作日",
-        "平方公里",
-        "平方米",
-        "千米",
-        "公里",
-        "公顷",
-        "立方米",
-        "人次",
-        "户次",
-        "架次",
-        "车次",
-        "万元",
-        "亿元",
-        "千元",
-        "萬元",
-        "億元",
-        "元",
-        "美元",
-        "条",
-        "个",
-        "张",
-        "项",
-        "次",
-        "人",
-        "家",
-        "套",
-        "件",
-        "类",
-        "本",
-        "期",
-        "场",
-        "名",
-        "台",
-        "路",
-        "户",
-        "所",
-        "座",
-        "辆",
-        "篇",
-        "份",
-        "批",
-        "轮",
-        "起",
-        "宗",
-        "笔",
-        "种",
-        "处",
-        "栋",
-        "间",
-        "米",
-        "亩",
-        "吨",
-        "小时",
-        "分钟",
-        "分",
-        "年",
-        "秒",
-        "台（套）",
-        "层",
-        "度",
-        "架",
-        "艘",
-        "例",
-        "枚",
-        "千瓦时",
-        "千瓦",
-        "兆瓦",
-        "GW",
-        "MW",
-        "kW",
-        "天",
-        "岁",
-        "倍",
-        "只",
-        "头",
-        "株",
-        "棵",
-        "册",
-        "部",
-        "位",
-        "支",
-        "颗",
-        "核",
-        "TB",
-        "GB",
-        "PB",
-        "MB",
-        "KB",
-        "T",
-        "G",
-    ],
-    key=len,
-    reverse=True,
-)
-CURRENCY = {
-    "元": Decimal(1),
-    "万元": Decimal(10) ** 4,
-    "亿元": Decimal(10) ** 8,
-    "千元": Decimal(10) ** 3,
-    "萬元": Decimal(10) ** 4,
-    "億元": Decimal(10) ** 8,
-}
+UNITS = sorted(GRAMMAR.units, key=len, reverse=True)
+CURRENCY = {word: Decimal(10) ** power for word, power in GRAMMAR.currency.items()}
 PERCENT_UNITS = {"%": "%", "％": "%", "个百分点": "个百分点", "百分点": "个百分点"}
 CN_NUMERAL = "〇○零一二两三四五六七八九十百千"
-PREFIX_APPROX = ("近", "约", "超过", "超", "逾", "将近", "接近", "大约", "不到", "不足", "达到近")
-POST_APPROX = ("以上", "左右", "上下", "以下", "以内", "有余")
+PREFIX_APPROX = tuple(GRAMMAR.approx_before)
+POST_APPROX = tuple(GRAMMAR.approx_after)
 # N年 is a span of years only after these words (设计使用年限为50年); anywhere else it is a year.
-DURATION_LEAD = ("年限为", "年限", "为期", "长达", "历时", "期限为", "有效期为", "有效期")
+DURATION_LEAD = tuple(GRAMMAR.duration_lead)
+
+
+def longest_first(words: list[str] | tuple[str, ...]) -> str:
+    """An alternation in which a longer word is tried before a word it starts with (超过 before 超)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
 
 INTEGER = r"(?:\d{1,3}(?:[,，]\d{3})+|\d+)"
 NUMBER = rf"{INTEGER}(?:\.\d+)?"
 CN_NUMBER = rf"[{CN_NUMERAL}]{{2,}}|[{CN_NUMERAL}]*[十百千][{CN_NUMERAL}]*|两(?=[个次项件位名家条类批])"
-UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
-MULTIPLIER = r"万亿|千亿|百亿|十亿|亿|億|千万|百万|十万|万(?!元)|萬(?!元)|千(?![米元克瓦])|兆(?![瓦赫帕焦字位欧])"
+UNIT_ALT = longest_first(UNITS)
+MULTIPLIER = "|".join(
+    re.escape(word) + (f"(?![{re.escape(m.not_before)}])" if m.not_before else "")
+    for word, m in sorted(GRAMMAR.multipliers.items(), key=lambda item: len(item[0]), reverse=True)
+)
 # 4兆8,530億元, 3萬3,883美元: big units stepping down, the last part ≤ 4 digits and followed by a
 # multiplier or unit other than 年 (so "10万2024年" stays 10万).
 COMPOUND = rf"{INTEGER}(?:[{COMPOUND_STEPS}](?:\d{{1,3}}[,，]\d{{3}}|\d{{1,4}}))+(?!\s*年)(?=\s*(?:{MULTIPLIER}|{UNIT_ALT}|%|％))"
 QUANTITY = re.compile(
-    rf"(?P<pre>{'|'.join(PREFIX_APPROX)})?"
+    rf"(?P<pre>{longest_first(PREFIX_APPROX)})?"
     rf"(?P<num>{COMPOUND}|{NUMBER}|{CN_NUMBER})"
     rf"(?:\s*(?P<sep>-|~|～|—|－|至|到)\s*(?P<num2>{NUMBER}))?"
     rf"\s*(?P<mult>{MULTIPLIER})?"
     rf"(?P<mid>余|多)?"
     rf"\s*(?P<unit>%|％|{UNIT_ALT})?"
-    rf"(?P<post>{'|'.join(POST_APPROX)})?"
+    rf"(?P<post>{longest_first(POST_APPROX)})?"
 )
 
 

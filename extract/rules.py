@@ -21,6 +21,7 @@ import regex
 from pydantic import BaseModel, ValidationError
 
 from . import __version__
+from .grammar import GRAMMAR_FILE, GrammarFile
 from .ruleschema import CommonFile, FormatFile, VocabularyFile, describe_error, expand_placeholders, location_text
 from .settings import LIMITS
 from .yamlfile import YamlFile, YamlFileError, read_yaml_file
@@ -142,7 +143,7 @@ def load_rules(directories: RulesArg, stress: bool = True) -> RuleSet:
             except YamlFileError as exc:
                 errors.append(str(exc))
                 digest.update(f"{layer}\0{path.name}\0".encode() + str(exc).encode())
-    kinds = {"metrics": 0, "common": 1}
+    kinds = {"grammar": 0, "metrics": 0, "common": 1}
     ordered = sorted(loaded, key=lambda p: (kinds.get(p.stem, 2), loaded[p][0], p.name))
     vocabulary: dict[str, MetricDef] = {}
     common = CommonRules()
@@ -157,6 +158,13 @@ def load_rules(directories: RulesArg, stress: bool = True) -> RuleSet:
                     metric_id: MetricDef(metric_id, list(entry.aliases), entry.unit, entry.name)
                     for metric_id, entry in model.metrics.items()
                 }
+        elif path.stem == "grammar":
+            model, problems = validate(GrammarFile, source, {})
+            if model is not None and source.text != GRAMMAR_FILE.read_text(encoding="utf-8"):
+                problems.append(
+                    f"{path}:1: a grammar file of your own is not applied yet: the grammar is read from "
+                    f"{GRAMMAR_FILE} only; add the words there"
+                )
         elif path.stem == "common":
             model, problems = validate(CommonFile, source, {"stress": stress})
             if model is not None:

@@ -372,3 +372,37 @@ def test_a_total_printed_with_a_unit_word_is_checked_not_a_crash(tmp_path: Path)
         check = next(c for c in records.checks if c.kind == "column_sum" and f"合计 {value} vs" in c.detail)
         assert check.actual == value and check.passed is agrees and records.errors == []
         assert ("within the rounding" in check.detail) is agrees
+
+
+def test_a_unit_added_to_the_grammar_file_is_read_without_python(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "extract", tmp_path / "extract", ignore=shutil.ignore_patterns("__pycache__"))
+    grammar = tmp_path / "extract" / "rules" / "grammar.yaml"
+    grammar.write_text(grammar.read_text(encoding="utf-8").replace("units: [", "units: [桶, "), encoding="utf-8")
+    grammar_words = grammar.read_text(encoding="utf-8").replace("total_words: {", "total_words: {共计: 2, ")
+    grammar.write_text(grammar_words, encoding="utf-8")
+    probe = (
+        "from extract.quantities import find_quantities\n"
+        "from extract.arithmetic import total_rank\n"
+        "print([q.raw for q in find_quantities('日产原油5万桶')], total_rank('共计'))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)}
+    )
+    assert found.stdout.strip() == "['5万桶'] 2", found.stderr
+
+
+def test_grammar_files_are_validated_and_a_users_is_not_silently_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shipped = (RULES / "grammar.yaml").read_text(encoding="utf-8")
+    (folder / "grammar.yaml").write_text(shipped, encoding="utf-8")
+    assert load_rules([RULES, folder]).errors == []  # a copy of the shipped grammar changes nothing
+    (folder / "grammar.yaml").write_text(shipped.replace("units: [", "units: [桶, "), encoding="utf-8")
+    errors = load_rules([RULES, folder]).errors
+    assert len(errors) == 1 and "grammar.yaml:1: a grammar file of your own is not applied yet" in errors[0]
+    (folder / "grammar.yaml").write_text(shipped.replace("approx_after: [", "approx_after: 5\nx: ["), encoding="utf-8")
+    errors = load_rules([RULES, folder]).errors
+    assert any(":31: approx_after: must be a list" in e for e in errors), errors
