@@ -63,7 +63,7 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
     if rules.common.generic_metrics:
         generic_metrics(ctx, claimed)
     for table in doc.tables:
-        spec = table_rule_for(formats, table)
+        spec = table_rule_for(formats, table, doc.tables)
         if spec is not None:
             fmt, index, table_rule = spec
             guarded(ctx, table_rule.source, partial(rule_table, ctx, fmt, index, table_rule, table))
@@ -119,18 +119,31 @@ def format_matches(fmt: FormatRules, doc: Document) -> bool:
     )
 
 
-def table_rule_for(formats: list[FormatRules], table: Table) -> tuple[FormatRules, int, TableRule] | None:
-    """The table rule for a table: the first whose title pattern fits the table's own title, else,
-    for a table with no caption of its own (the second table of an attachment), its attachment's."""
+def table_rule_for(
+    formats: list[FormatRules], table: Table, tables: list[Table]
+) -> tuple[FormatRules, int, TableRule] | None:
+    """The table rule for a table: the first whose title pattern fits the table's own title (and
+    its header and place among the tables of that title, when the rule says), else, for a table
+    with no caption of its own (the second table of an attachment), its attachment's."""
     names = [table.title] + ([table.attachment_title] if table.title_source != "caption" else [])
     for name in names:
         if not name:
             continue
         for fmt in formats:
             for index, rule in enumerate(fmt.tables):
-                if search(rule.title, name):
+                if search(rule.title, name) and picks(rule, table, tables):
                     return fmt, index, rule
     return None
+
+
+def picks(rule: TableRule, table: Table, tables: list[Table]) -> bool:
+    """Does a rule's header pattern and occurrence pick this table among those its title fits?"""
+    if rule.header is not None and not search(rule.header, " | ".join(table.header)):
+        return False
+    if rule.occurrence is not None:
+        fitting = [t for t in tables if t.title and search(rule.title, t.title)]
+        return len(fitting) >= rule.occurrence and fitting[rule.occurrence - 1] is table
+    return True
 
 
 # --------------------------------------------------------------------------- prose metrics

@@ -311,6 +311,10 @@ class TableSpec(Strict):
     # national layouts vary by producer (a 收入预算总表 with or without 事业单位经营收入): columns the
     # table lacks are passed over instead of reported as a rule error
     optional: bool = False
+    # among tables with the same title: the one whose header (columns joined by " | ") fits this
+    # pattern, and/or the Nth (from 1) table of the document whose title fits
+    header: Pattern | None = None
+    occurrence: Annotated[int, Field(ge=1)] | None = None
     total_row: Pattern | None = None
     checks: list[CheckSpec] = []
     deadlines: DeadlineColumns | None = None

@@ -280,3 +280,24 @@ def test_the_disclosure_requests_balance_is_checked_row_by_row() -> None:
         ("rows_equal", "申请人情况/总计", 3153, 3154),
         ("row_sum", "四、结转下年度继续办理", 103, 104),  # its 总计 is no longer the sum of its row either
     }
+
+
+def test_same_titled_tables_are_told_apart_by_header_or_order(tmp_path) -> None:
+    """表2's four parts share the words 第二十条: a rule picks one by its place or by its header."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "picker.yaml").write_text(
+        "format: picker\nmatch: {title: 政府信息公开}\npriority: 20\ntables:\n"
+        "  - {title: 第二十条, occurrence: 2, columns: {本年处理决定数量: administrative_decisions}}\n"
+        "  - {title: 第二十条, header: 本年收费金额, columns: {本年收费金额: administrative_fees}}\n",
+        encoding="utf-8",
+    )
+    doc, _ = run("gov-disclosure-2024-huaian")
+    records = apply_rules(doc, load_rules([ROOT / "extract" / "rules", mine]))
+    rules = {(m.source, m.rule) for m in records.metrics if m.source.startswith("table:t0") and m.source < "table:t05"}
+    assert rules == {
+        ("table:t01", "generic"),  # 第二十条第（一）项: neither the 2nd nor with a fee header
+        ("table:t02", "picker:tables[0]"),  # the 2nd table titled 第二十条…
+        ("table:t03", "generic"),  # the 3rd, with the same header as the 2nd
+        ("table:t04", "picker:tables[1]"),  # the one whose header names 本年收费金额
+    }
