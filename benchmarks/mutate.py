@@ -65,6 +65,21 @@ def run_one(mutation: dict, workspace: Path) -> tuple[str, float]:
     return verdict, time.monotonic() - started
 
 
+def tests_can_run(workspace: Path) -> str:
+    """Why the unmutated copy cannot even start its tests ('' when it can): a Python without pytest
+    or the project's libraries would count every mutation as caught."""
+    repo = workspace / "repo"
+    env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1")
+    probe = subprocess.run(
+        [sys.executable, "-c", "import pytest, extract.pipeline, extract.cli"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return probe.stderr.strip().splitlines()[-1] if probe.returncode else ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="run the mutations whose id contains this text")
@@ -74,6 +89,12 @@ def main() -> int:
         workspace = Path(tmp)
         (workspace / "repo").mkdir()
         copy_repository(workspace / "repo")
+        problem = tests_can_run(workspace)
+        if problem:
+            print(
+                f"{sys.executable} cannot run the tests ({problem}): install the test extra (pip install -e '.[test]')"
+            )
+            return 2
         caught = 0
         for mutation in mutations:
             verdict, seconds = run_one(mutation, workspace)

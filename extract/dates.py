@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .grammar import grammar, longest_first
+
 CN_DIGIT = {
     "〇": 0,
     "○": 0,
@@ -94,19 +96,23 @@ class Deadline:
     end: int = 0
 
 
+WORDS = grammar().deadlines  # rules/grammar.yaml: the words of deadline phrases
 MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 YEAR = r"(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*"
 DEADLINE = re.compile(
-    rf"(?P<year>{YEAR})?(?P<month>{MONTH})\s*月\s*(?:(?P<day>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号]|(?P<end>底|末|份)|(?P<part>上旬|中旬|下旬))?"
-    r"\s*(?P<before>前|之前|以前|止)?"
-    r"|(?P<yearend>(?:(?P<year2>\d{4})\s*年)?(?:年底|年末)(?:前|之前)?)"
-    r"|(?P<half>(?:(?P<year3>\d{4})\s*年)?[上下]半年)"
-    r"|(?P<ongoing>全年工作|长期坚持|持续推进|长期|全年)"
-    r"|(?P<unknown>时间不确定|待定|另行通知)"
+    rf"(?P<year>{YEAR})?(?P<month>{MONTH})\s*月\s*(?:(?P<day>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号]"
+    rf"|(?P<end>{longest_first(WORDS.month_end + WORDS.month_whole)})|(?P<part>{longest_first(list(WORDS.month_parts))}))?"
+    rf"\s*(?P<before>{longest_first(WORDS.before)})?"
+    rf"|(?P<yearend>(?:(?P<year2>\d{{4}})\s*年)?(?:{longest_first(WORDS.year_end)})(?:{longest_first(WORDS.before)})?)"
+    rf"|(?P<half>(?:(?P<year3>\d{{4}})\s*年)?(?P<halfword>{longest_first(list(WORDS.halves))}))"
+    rf"|(?P<ongoing>{longest_first(WORDS.ongoing)})"
+    rf"|(?P<unknown>{longest_first(WORDS.undetermined)})"
 )
 AS_OF = re.compile(
-    r"(?:截止|截至|截止到|截至到)\s*(?:目前|)\s*(?P<date>(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]|底|末)?)"
+    rf"(?:{longest_first(WORDS.as_of)})\s*(?:目前|)\s*"
+    r"(?P<date>(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]|底|末)?)"
 )
+SPAN_START = re.compile(rf"(?:{longest_first(WORDS.as_of + WORDS.span_start)})\s*$")
 
 
 def parse_deadline(text: str, base: dt.date) -> Deadline | None:
@@ -125,7 +131,7 @@ def deadline_from_match(m: re.Match[str], base: dt.date) -> Deadline | None:
         return Deadline(raw, None, "ongoing", m.start(), m.end())
     if m.group("half"):
         year = int(m.group("year3")) if m.group("year3") else base.year
-        end = dt.date(year, 6, 30) if "上" in m.group("half") else dt.date(year, 12, 31)
+        end = month_end(year, WORDS.halves[m.group("halfword")])
         return Deadline(raw, end.isoformat(), "period", m.start(), m.end())
     due = computed_due(m, base)
     if due is None:
@@ -147,10 +153,9 @@ def computed_due(m: re.Match[str], base: dt.date) -> str | None:
             due = dt.date(year, month, day)
         except ValueError:
             return None
-    elif m.group("part") == "上旬":
-        due = dt.date(year, month, 10)
-    elif m.group("part") == "中旬":
-        due = dt.date(year, month, 20)
+    elif m.group("part"):
+        last = month_end(year, month)
+        due = last.replace(day=min(WORDS.month_parts[m.group("part")], last.day))
     else:
         due = month_end(year, month)
     return due.isoformat()
@@ -162,11 +167,11 @@ def is_deadline_phrase(m: re.Match[str], text: str) -> bool:
     if m.group("ongoing") or m.group("unknown"):
         return False  # only meaningful in a time-requirement table cell
     before = text[max(0, m.start() - 3) : m.start()]
-    if re.search(r"(截止|截至|截止到|从|自|至)\s*$", before):
+    if SPAN_START.search(before):
         return False
     if m.group("half") or m.group("yearend"):
         return True
-    return bool(m.group("before") or m.group("end") in ("底", "末"))
+    return bool(m.group("before") or m.group("end") in WORDS.month_end)
 
 
 def as_of_date(text: str, base: dt.date) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from .grammar import grammar
+from .grammar import grammar, longest_first
 
 GRAMMAR = grammar()  # rules/grammar.yaml: units, multipliers, approximation and duration words
 MULTIPLIERS = {word: Decimal(10) ** m.power for word, m in GRAMMAR.multipliers.items()}
@@ -29,11 +29,6 @@ PREFIX_APPROX = tuple(GRAMMAR.approx_before)
 POST_APPROX = tuple(GRAMMAR.approx_after)
 # N年 is a span of years only after these words (设计使用年限为50年); anywhere else it is a year.
 DURATION_LEAD = tuple(GRAMMAR.duration_lead)
-
-
-def longest_first(words: list[str] | tuple[str, ...]) -> str:
-    """An alternation in which a longer word is tried before a word it starts with (超过 before 超)."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 INTEGER = r"(?:\d{1,3}(?:[,，]\d{3})+|\d+)"

@@ -14,8 +14,11 @@ import re
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
+import regex
+
 from .captions import CAPTION_LENGTH, LINE_PIECES, Caption, caption_above
 from .dates import is_standalone_date, parse_date
+from .grammar import grammar, label_pattern
 from .model import (
     Attachment,
     BBox,
@@ -35,21 +38,10 @@ from .normalize import join_fragments, join_with_offsets
 from .tables import TableBuilder, continuation, extend_table, finish_tables, start_table
 
 # --------------------------------------------------------------------------- patterns
-CHAPTER_NUMBER = r"[一二三四五六七八九十百零〇\d]{1,5}"
-# numbering labels, outermost first: 第一部分 > 第一章 > 第一节 > 壹、 > 一、 > 第一条 > （一） > 1. > （1） > ①
-# (第X条 under 一、: reports quote articles inside their sections; regulations number 条 under 章/节
-# and itemise them with （一）)
-LABELS: list[tuple[int, re.Pattern[str]]] = [
-    (0, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}部分)")),
-    (1, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}章)")),
-    (2, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}节)")),
-    (3, re.compile(r"^(?P<label>[壹贰叁参肆伍陆柒捌玖拾]+、)")),  # 參 is 参 once simplified
-    (4, re.compile(r"^(?P<label>[一二三四五六七八九十]{1,3}、)")),
-    (5, re.compile(rf"^(?P<label>第{CHAPTER_NUMBER}条)")),
-    (6, re.compile(r"^(?P<label>[（(][一二三四五六七八九十]{1,3}[)）])")),
-    (7, re.compile(r"^(?P<label>\d{1,2}(?:[、]|[.．](?!\d)|[.．](?=\d{1,2}月\d{1,2}日)))")),
-    (8, re.compile(r"^(?P<label>[（(]\d{1,2}[)）])")),
-    (9, re.compile(r"^(?P<label>[①-⑳])")),
+# numbering labels, outermost first (rules/grammar.yaml: 第一部分 > 第一章 > … > 一、 > 第一条 > （一） > 1. > ①);
+# a heading's rank is its label's place in that list
+LABELS: list[tuple[int, regex.Pattern[str]]] = [
+    (rank, regex.compile(rf"^(?P<label>{label_pattern(label)})")) for rank, label in enumerate(grammar().numbering)
 ]
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔［\[【(（]\s*\d{4}\s*[〕］\]】)）]\s*\d{1,4}\s*号")
 RED_HEAD = re.compile(r"^(?P<issuer>.{2,40}?)(文件|文件\s*$)$")

@@ -374,24 +374,34 @@ def test_a_total_printed_with_a_unit_word_is_checked_not_a_crash(tmp_path: Path)
         assert ("within the rounding" in check.detail) is agrees
 
 
-def test_a_unit_added_to_the_grammar_file_is_read_without_python(tmp_path: Path) -> None:
+def test_words_added_to_the_grammar_file_are_read_without_python(tmp_path: Path) -> None:
+    """A unit, a total-row word, a deadline word and a numbering label, each added in grammar.yaml only."""
     import subprocess
     import sys
 
     shutil.copytree(ROOT / "extract", tmp_path / "extract", ignore=shutil.ignore_patterns("__pycache__"))
     grammar = tmp_path / "extract" / "rules" / "grammar.yaml"
     grammar.write_text(grammar.read_text(encoding="utf-8").replace("units: [", "units: [桶, "), encoding="utf-8")
-    grammar_words = grammar.read_text(encoding="utf-8").replace("total_words: {", "total_words: {共计: 2, ")
+    grammar_words = (
+        grammar.read_text(encoding="utf-8")
+        .replace("total_words: {", "total_words: {共计: 2, ")
+        .replace("  ongoing: [", "  ongoing: [常态化, ")
+        .replace("numbering:\n", "numbering:\n  - '[甲乙丙丁]、'\n")
+    )
     grammar.write_text(grammar_words, encoding="utf-8")
     probe = (
+        "import datetime\n"
         "from extract.quantities import find_quantities\n"
         "from extract.arithmetic import total_rank\n"
-        "print([q.raw for q in find_quantities('日产原油5万桶')], total_rank('共计'))\n"
+        "from extract.dates import parse_deadline\n"
+        "from extract.structure import label_of\n"
+        "print([q.raw for q in find_quantities('日产原油5万桶')], total_rank('共计'),"
+        " parse_deadline('常态化', datetime.date(2024, 1, 1)).kind, label_of('乙、总则'), label_of('第二章'))\n"
     )
     found = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)}
     )
-    assert found.stdout.strip() == "['5万桶'] 2", found.stderr
+    assert found.stdout.strip() == "['5万桶'] 2 ongoing (0, '乙、') (2, '第二章')", found.stderr
 
 
 def test_grammar_files_are_validated_and_a_users_is_not_silently_ignored(tmp_path: Path) -> None:
@@ -406,3 +416,9 @@ def test_grammar_files_are_validated_and_a_users_is_not_silently_ignored(tmp_pat
     (folder / "grammar.yaml").write_text(shipped.replace("approx_after: [", "approx_after: 5\nx: ["), encoding="utf-8")
     errors = load_rules([RULES, folder]).errors
     assert any(":31: approx_after: must be a list" in e for e in errors), errors
+    (folder / "grammar.yaml").write_text(shipped.replace("  - 第{n}节", "  - 第{n}节(", 1), encoding="utf-8")
+    errors = load_rules([RULES, folder]).errors
+    line = shipped.splitlines().index("  - 第{n}节") + 1
+    assert any(f"grammar.yaml:{line}: numbering[2]: not a regular expression" in e for e in errors), errors
+    (folder / "grammar.yaml").write_text(shipped.replace("  - 第{n}节", "  - '(?:第)?'", 1), encoding="utf-8")
+    assert any("matches an empty line" in e for e in load_rules([RULES, folder]).errors)
