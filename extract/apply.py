@@ -37,6 +37,7 @@ from .wordseg import tagger
 
 T = TypeVar("T")
 
+SUBJECT_BREAK = re.compile(r"[，。；：、（）()《》,;:！？]")
 CLAUSE_BREAK = re.compile(r"[，。；：、（）()“”《》,;:！？\s]")
 SENTENCE_BREAK = re.compile(r"[。；;！？]")
 CLASSIFIERS = set("个条张项家套类本期场名台路户所座辆篇份批轮起宗笔种处栋间只册部位支颗次人") | {"人次"}
@@ -190,13 +191,16 @@ def rule_metrics(
                 or m.group(0)[: m.start(group) - m.start()].strip()
                 or (vocab.aliases[0] if vocab else rule.metric)
             )
+            label = clean_label(ctx, label)
+            if rule.change_of_previous:  # 财政拨款收入 + 比2024年预算增加
+                label = clean_label(ctx, subject_before(para.text, m.start())) + label
             ctx.records.metrics.append(
                 metric_record(
                     ctx,
                     para,
                     q,
                     rule.metric,
-                    clean_label(ctx, label),
+                    label,
                     entity_at(ctx, para.text, m.start(group)) if rule.entity is None else rule.entity,
                     unit,
                     f"{fmt.format}:metrics[{index}]",
@@ -204,6 +208,20 @@ def rule_metrics(
                 )
             )
             claimed.setdefault(p_index, []).append((m.start(group), m.end(group)))
+
+
+def subject_before(text: str, position: int) -> str:
+    """What the last figure before this point in the sentence measures (财政拨款收入18,976.76万元，
+    比上年增加… → 财政拨款收入), or "" when the sentence has none."""
+    start = max(text.rfind(mark, 0, position) for mark in "。；;！？") + 1
+    before = find_quantities(text[start:position])
+    if not before:
+        return ""
+    end = start + before[-1].start
+    begin = end
+    while begin > start and not SUBJECT_BREAK.match(text[begin - 1]):  # quotes stay: “三公”经费
+        begin -= 1
+    return re.sub(r"^\d{4}\s*年度?", "", re.sub(r"\s+", "", text[begin:end]))
 
 
 def generic_metrics(ctx: Context, claimed: dict[int, list[tuple[int, int]]]) -> None:

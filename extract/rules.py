@@ -47,6 +47,7 @@ class MetricRule:
     entity: str | None = None
     label: str | None = None
     unit: str | None = None
+    change_of_previous: bool = False  # the label names the figure the change is of
 
 
 @dataclass
@@ -241,6 +242,7 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
                 spec.entity,
                 spec.label,
                 spec.unit,
+                spec.change_of_previous,
             )
         )
     for i, table in enumerate(model.tables):

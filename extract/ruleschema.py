@@ -257,6 +257,8 @@ class MetricSpec(Strict):
     entity: Text | None = None
     label: Text | None = None
     unit: Text | None = None
+    # the label starts with what the figure before it in the sentence measures (财政拨款收入…，比上年增加…)
+    change_of_previous: bool = False
 
 
 class Ratio(Strict):

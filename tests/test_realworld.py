@@ -263,6 +263,31 @@ def test_budget_and_final_account_prose_figures_get_the_formats_ids() -> None:
     }
 
 
+def test_changes_on_the_previous_year_are_named_by_their_figure() -> None:
+    """p.6-7 of the Wanli budget: 比2024年预算增加3,355.65万元 three times, 减少10万元 three times (三公,
+    车辆购置及运行, 购置); the 持平 ones print no figure. The final accounts p.23: 增加2.55万元."""
+    _, budget = run("budget-2025-putuo-wanli-street")
+    changes = {(m.metric, m.label, m.value) for m in budget.metrics if "_on_previous_year" in m.metric}
+    up, down = "budget_increase_on_previous_year", "budget_decrease_on_previous_year"
+    assert changes == {
+        (up, "财政拨款收入比2024年预算增加", 33556500),
+        (up, "财政拨款支出预算比2024年预算增加", 33556500),
+        (up, "一般公共预算拨款支出预算比2024年预算增加", 33556500),
+        (down, "“三公”经费预算数比2024年预算减少", 100000),
+        (down, "公务用车购置及运行费比2024年预算减少", 100000),
+        (down, "公务用车购置费比2024年预算减少", 100000),
+    }
+    _, final = run("final-accounts-2024-putuo-finance")
+    found = {(m.metric, m.label, m.value) for m in final.metrics if m.source == "text" and m.rule.startswith("dept-")}
+    assert found >= {
+        ("final_increase_on_previous_year", "机关运行经费支出比2023年度增加", 25500),
+        ("budget_three_public", "“三公”经费年初预算", 9500),
+        ("final_three_public", "“三公”经费支出决算", 0),
+        ("final_office_running", "机关运行经费支出", 1846500),
+        ("final_government_procurement", "政府采购金额", 2512500),
+    }
+
+
 def test_the_disclosure_requests_balance_is_checked_row_by_row() -> None:
     """表3 prints its own rule: 第一项 + 第二项 = 第三项(总计) + 第四项; huaian: 3119 + 34 = 3050 + 103."""
     import copy
