@@ -71,6 +71,9 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
         elif rules.common.generic_tables:
             generic_table(ctx, table)
         records.checks.extend(table_checks(table, doc.doc_id))
+    for fmt in formats:
+        for source, left, right in fmt.same_figures:
+            guarded(ctx, source, partial(same_figures_checks, ctx, source, left, right))
     prose = all(f.prose_deadlines for f in formats) if formats else rules.common.generic_deadlines
     if prose:
         rule_name = next((f"{f.format}:deadlines" for f in formats), "generic")
@@ -488,6 +491,60 @@ def rows_equal_checks(ctx: Context, table: Table, check: dict, rule: TableRule) 
         names = [" + ".join(paths[r].split(" / ")[-1] for r in sides[s]) for s in ("left", "right")]
         detail = f"{table.header[col]}: {names[0]} = {names[1]}"
         ctx.records.checks.append(sides_agree(table, ctx.doc.doc_id, left, right, detail))  # type: ignore[arg-type]
+
+
+def same_figures_checks(ctx: Context, source: str, left: tuple, right: tuple) -> None:
+    """Two tables print the same figure on every row they share (rows paired by label path); a
+    row with a figure in one table only fails too. Nothing to check when a table is absent (a
+    producer may leave it out); tables that share no row at all are a rule error."""
+    found = [side_figures(ctx, *side) for side in (left, right)]
+    if found[0] is None or found[1] is None:
+        return
+    (left_table, left_name, left_figures), (right_table, right_name, right_figures) = found
+    shared = [row for row in left_figures if row in right_figures]
+    if not shared:
+        rule_error(ctx, right_table, f"{source}: same_figures: {left_table.title} and {right_table.title} share no row")
+        return
+    for row in dict.fromkeys([*left_figures, *right_figures]):
+        detail = f"{row}: {left_table.title} {left_name} = {right_table.title} {right_name}"
+        if row in left_figures and row in right_figures:
+            check = sides_agree(
+                right_table, ctx.doc.doc_id, [left_figures[row]], [right_figures[row]], detail, "same_figures"
+            )
+            ctx.records.checks.append(check)
+            continue
+        figure = left_figures.get(row) or right_figures[row]
+        if figure.value == 0:
+            continue  # a 0.00 row one table prints and the other leaves out
+        where = left_table if row in left_figures else right_table
+        ctx.records.checks.append(
+            Check(
+                ctx.doc.doc_id,
+                where.table_id,
+                "same_figures",
+                None,
+                figure.value,
+                f"{detail}: only in {where.title}",
+                False,
+                figure.page,
+                figure.bbox,
+            )
+        )
+
+
+def side_figures(ctx: Context, title, name: str) -> tuple[Table, str, dict] | None:
+    """The first table whose title fits, and its column's figures by row label path."""
+    table = next((t for t in ctx.doc.tables if t.title and search(title, t.title)), None)
+    if table is None:
+        return None
+    col = column_index(table, name)
+    if col is None:
+        rule_error(ctx, table, f"same_figures: column '{name}' not in {table.title} ({'/'.join(table.header)})")
+        return None
+    labels = label_columns(table, col)
+    figures = column_figures(table, col)
+    by_row = {row_path(table, table.rows[r], labels): f for r, f in enumerate(figures) if f is not None}
+    return table, name, by_row
 
 
 def fmt_number(value: float) -> str:

@@ -108,8 +108,11 @@ def compare(table: Table, doc_id: str, kind: str, total: Figure, parts: list[Fig
     return Check(doc_id, table.table_id, kind, round(expected, 6), total.value, detail, passed, total.page, total.bbox)
 
 
-def sides_agree(table: Table, doc_id: str, left: list[Figure], right: list[Figure], detail: str) -> Check:
-    """Σ left = Σ right, within the rounding of the printed figures (a rule file's rows_equal)."""
+def sides_agree(
+    table: Table, doc_id: str, left: list[Figure], right: list[Figure], detail: str, kind: str = "rows_equal"
+) -> Check:
+    """Σ left = Σ right, within the rounding of the printed figures (a rule file's rows_equal and
+    same_figures)."""
     expected, actual = sum(f.value for f in left), sum(f.value for f in right)
     off = abs(expected - actual)
     exact = off <= 1e-9 * max(1.0, abs(actual))
@@ -117,9 +120,7 @@ def sides_agree(table: Table, doc_id: str, left: list[Figure], right: list[Figur
     detail += f": {fmt(expected)} vs {fmt(actual)}"
     if passed and not exact:
         detail += f" (within the rounding of {len(left) + len(right)} printed figures)"
-    return Check(
-        doc_id, table.table_id, "rows_equal", round(expected, 6), actual, detail, passed, right[0].page, right[0].bbox
-    )
+    return Check(doc_id, table.table_id, kind, round(expected, 6), actual, detail, passed, right[0].page, right[0].bbox)
 
 
 def fmt(value: float) -> str:

@@ -298,7 +298,7 @@ class DeadlineRecord:
 class Check:
     doc_id: str
     table_id: str
-    kind: str  # column_sum | code_sum | row_sum | sum | ratio | rule_error
+    kind: str  # column_sum | code_sum | row_sum | sum | ratio | rows_equal | same_figures | rule_error
     expected: float | None
     actual: float | None
     detail: str

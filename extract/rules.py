@@ -79,6 +79,8 @@ class FormatRules:
     priority: int = 0
     prose_deadlines: bool = True
     deadline_sections: Any | None = None
+    # across tables: (file:line, (left title pattern, column), (right title pattern, column))
+    same_figures: list[tuple[str, tuple[Any, str], tuple[Any, str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -232,6 +234,11 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
     fmt.priority = model.priority
     fmt.prose_deadlines = model.deadlines.prose
     fmt.deadline_sections = regex.compile(model.deadlines.sections) if model.deadlines.sections else None
+    for i, check in enumerate(model.checks):
+        sides = [
+            (regex.compile(side.table), side.column) for side in (check.same_figures.left, check.same_figures.right)
+        ]
+        fmt.same_figures.append((f"{short}:{source.line_of(['checks', i])}", sides[0], sides[1]))
     for i, spec in enumerate(model.metrics):
         fmt.metrics.append(
             MetricRule(

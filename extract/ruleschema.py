@@ -327,6 +327,28 @@ class DeadlineSettings(Strict):
     sections: Pattern | None = None
 
 
+class TableColumn(Strict):
+    """One column of one table of the document: the first table whose title fits, the column found
+    as in columns: (header start or header-path end)."""
+
+    table: Pattern
+    column: Text
+
+
+class SameFigures(Strict):
+    """Two tables print the same figures row by row (rows paired by their label path: 科目编码 and
+    名称), e.g. a budget's 收入预算总表 合计 and 支出预算总表 合计."""
+
+    left: TableColumn
+    right: TableColumn
+
+
+class FormatCheck(Strict):
+    """A check across the tables of a document: {same_figures: {left: {table, column}, right: …}}."""
+
+    same_figures: SameFigures
+
+
 class FormatFile(Strict):
     format: Annotated[str, AfterValidator(format_id)]
     describe: str = ""
@@ -337,6 +359,7 @@ class FormatFile(Strict):
     priority: int = 0
     metrics: list[MetricSpec] = []
     tables: list[TableSpec] = []
+    checks: list[FormatCheck] = []  # across tables
     deadlines: DeadlineSettings = DeadlineSettings()
 
 

@@ -5,7 +5,9 @@ others. Skipped, saying why, where ../shared/realworld is absent."""
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -305,6 +307,23 @@ def test_the_disclosure_requests_balance_is_checked_row_by_row() -> None:
         ("rows_equal", "申请人情况/总计", 3153, 3154),
         ("row_sum", "四、结转下年度继续办理", 103, 104),  # its 总计 is no longer the sum of its row either
     }
+
+
+@pytest.mark.parametrize(
+    ("stem", "rows"), [("budget-2025-putuo-wanli-street", 63), ("budget-2025-shanghai-finance-bureau", 23)]
+)
+def test_a_budgets_income_and_spending_tables_agree_row_by_row(stem: str, rows: int) -> None:
+    """收入预算总表 合计 = 支出预算总表 合计 on every 科目 printed with a figure (counted on the pages);
+    one figure changed in the income table fails exactly its row."""
+    doc, records = run(stem)
+    checks = [c for c in records.checks if c.kind == "same_figures"]
+    assert len(checks) == rows and all(c.passed for c in checks)
+    doc = copy.deepcopy(doc)
+    income = next(t for t in doc.tables if "收入预算总表" in t.title)
+    row = next(r for r in income.rows if r[4].text and r[2].text)  # a 项 row with a 合计 figure
+    row[4] = replace(row[4], text=row[4].text + "1")
+    failed = [c for c in apply_rules(doc, load_rules(ROOT / "extract" / "rules")).checks if not c.passed]
+    assert [c.kind for c in failed if c.kind == "same_figures"] == ["same_figures"]
 
 
 def test_same_titled_tables_are_told_apart_by_header_or_order(tmp_path) -> None:
