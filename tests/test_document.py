@@ -10,8 +10,9 @@ from conftest import CORPUS, DOC_IDS, REALWORLD, extracted, load_truth, needs_re
 from truthcheck import compare
 
 from extract import extract_file
-from extract.model import TextLine
+from extract.model import Cell, PageTable, TextLine
 from extract.structure import starts_paragraph
+from extract.tables import looks_like_table
 
 
 @pytest.mark.parametrize("doc_id", DOC_IDS)
@@ -358,3 +359,15 @@ def test_a_joint_document_names_its_lead_issuer_and_co_issuers(tmp_path: Path) -
 def test_a_single_issuer_has_no_co_issuers() -> None:
     meta = extracted(str(CORPUS / "zhejiang-notice-2018-30.pdf")).meta
     assert (meta.issuer, meta.co_issuers) == ("浙江省人民政府办公厅", [])
+
+
+def test_a_one_row_box_is_a_table_only_at_the_top_of_a_page() -> None:
+    """A single boxed row at the top continues a table from the page before; lower down (a boxed
+    note, a signature block in a frame) it is not a table."""
+
+    def one_row_at(top: float) -> PageTable:
+        cells = [Cell("合计", 1, (50, top, 150, top + 20)), Cell("1,234", 1, (150, top, 250, top + 20))]
+        return PageTable(1, (50, top, 250, top + 20), [cells])
+
+    assert looks_like_table(one_row_at(60), page_height=842)
+    assert not looks_like_table(one_row_at(400), page_height=842)
