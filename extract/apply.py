@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .arithmetic import column_figures, sides_agree, table_checks
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase, report_period
@@ -37,6 +37,7 @@ from .wordseg import tagger
 
 T = TypeVar("T")
 
+SPACES = re.compile(r"\s+(?!/ )(?<! /\s)")  # spaces, but not those around a row path's " / "
 SUBJECT_BREAK = re.compile(r"[，。；：、（）()《》,;:！？]")
 CLAUSE_BREAK = re.compile(r"[，。；：、（）()“”《》,;:！？\s]")
 SENTENCE_BREAK = re.compile(r"[。；;！？]")
@@ -135,9 +136,15 @@ def table_rule_for(
             continue
         for fmt in formats:
             for index, rule in enumerate(fmt.tables):
-                if search(rule.title, name) and picks(rule, table, tables):
+                if fits(rule.title, name) and picks(rule, table, tables):
                     return fmt, index, rule
     return None
+
+
+def fits(pattern: Any, text: str) -> bool:
+    """A title or row pattern fits the text as printed or with its spaces taken out: producers
+    space out headings (第二十条  第(五)项) and stack label characters (三、本\n年\n度)."""
+    return bool(search(pattern, text) or search(pattern, SPACES.sub("", text)))
 
 
 def picks(rule: TableRule, table: Table, tables: list[Table]) -> bool:
@@ -145,7 +152,7 @@ def picks(rule: TableRule, table: Table, tables: list[Table]) -> bool:
     if rule.header is not None and not search(rule.header, " | ".join(table.header)):
         return False
     if rule.occurrence is not None:
-        fitting = [t for t in tables if t.title and search(rule.title, t.title)]
+        fitting = [t for t in tables if t.title and fits(rule.title, t.title)]
         return len(fitting) >= rule.occurrence and fitting[rule.occurrence - 1] is table
     return True
 
@@ -391,12 +398,14 @@ def rule_table(ctx: Context, fmt: FormatRules, index: int, rule: TableRule, tabl
         if not cols and not rule.optional:
             rule_error(ctx, table, f"{rule.source}: column '{name}' not in table ({'/'.join(table.header)})")
         named |= dict.fromkeys(cols, metric)
+    units = {c: unit for name, unit in rule.units.items() for c in column_indexes(table, name)}
     for col in sorted(set(named) | set(value_columns(table))):
         generic = vocabulary_id(ctx, table.header[col], None)
+        unit = units.get(col, rule.unit)
         for record in column_records(table, col, entity_col, "", rule_name, ctx.doc.doc_id, ctx.doc.meta.date):
             metric = named.get(col) or row_metric(ctx, rule, record.row)
-            if metric and rule.unit and not record.unit:
-                record = in_rule_unit(record, rule.unit)
+            if metric and unit and not record.unit:
+                record = in_rule_unit(record, unit)
             # a figure no rule names is still data, under the generic rule
             ctx.records.metrics.append(
                 replace(record, metric=metric or generic, rule=rule_name if metric else "generic")
@@ -425,7 +434,7 @@ def in_rule_unit(record: Metric, unit: str) -> Metric:
 def row_metric(ctx: Context, rule: TableRule, row: str) -> str:
     """The metric a rows: rule gives a row (the first pattern its label path fits), or ""."""
     for pattern, metric in rule.rows.items():
-        if guarded(ctx, rule.source, partial(search, pattern, row)):
+        if guarded(ctx, rule.source, partial(fits, pattern, row)):
             return metric
     return ""
 
@@ -477,7 +486,7 @@ def rows_equal_checks(ctx: Context, table: Table, check: dict, rule: TableRule) 
     for side in ("left", "right"):
         sides[side] = []
         for pattern in check[side]:
-            found = next((r for r, path in enumerate(paths) if search(pattern, path)), None)
+            found = next((r for r, path in enumerate(paths) if fits(pattern, path)), None)
             if found is None:
                 rule_error(ctx, table, f"{rule.source}: rows_equal: no row matches '{pattern.pattern}'")
                 return
@@ -534,7 +543,7 @@ def same_figures_checks(ctx: Context, source: str, left: tuple, right: tuple) ->
 
 def side_figures(ctx: Context, title, name: str) -> tuple[Table, str, dict] | None:
     """The first table whose title fits, and its column's figures by row label path."""
-    table = next((t for t in ctx.doc.tables if t.title and search(title, t.title)), None)
+    table = next((t for t in ctx.doc.tables if t.title and fits(title, t.title)), None)
     if table is None:
         return None
     col = column_index(table, name)

@@ -89,10 +89,22 @@ def as_number(value: Decimal) -> float:
     return float(value) if value == value.to_integral_value() else round(float(value), 10)
 
 
+SIGNED = re.compile(r"([+＋\-−－])\s*(?=\d)")
+
+
 def parse_quantity(text: str) -> Quantity | None:
     """The quantity that the whole text states (a table cell, a rule capture), or None; a cell
     reading 2024年 is a year, not a quantity."""
     text = text.strip()
+    sign = SIGNED.match(text)
+    if sign:  # 本年增/减 columns print +1036 and -3: the sign is part of the figure
+        q = parse_quantity(text[sign.end() :])
+        if q is None:
+            return None
+        if sign.group(1) in "+＋":
+            return Quantity(q.value, q.unit, text, q.approx, q.value_max, q.start, q.end + sign.end())
+        high = -q.value_max if q.value_max is not None else None
+        return Quantity(-q.value, q.unit, text, q.approx, high, q.start, q.end + sign.end())
     m = QUANTITY.fullmatch(text) or QUANTITY.fullmatch(re.sub(r"\s+", "", text))
     return quantity_from_match(m) if m and m.group("unit") != "年" else None
 

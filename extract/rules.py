@@ -62,6 +62,7 @@ class TableRule:
     rows: dict[Any, str] = field(default_factory=dict)  # compiled row-path pattern → metric id
     unit: str | None = None  # the figures' unit where the table prints none
     optional: bool = False  # columns the table lacks are passed over, not rule errors
+    units: dict[str, str] = field(default_factory=dict)  # column name → unit where none is printed
     header: Any | None = None  # compiled pattern the table's header must fit
     occurrence: int | None = None  # the Nth table whose title fits (from 1)
 
@@ -276,6 +277,7 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
                 {regex.compile(pattern): metric for pattern, metric in table.rows.items()},
                 table.unit,
                 table.optional,
+                dict(table.units),
                 regex.compile(table.header) if table.header else None,
                 table.occurrence,
             )

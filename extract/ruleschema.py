@@ -313,6 +313,8 @@ class TableSpec(Strict):
     # national layouts vary by producer (a 收入预算总表 with or without 事业单位经营收入): columns the
     # table lacks are passed over instead of reported as a rule error
     optional: bool = False
+    # the unit of one column's figures where the table prints none (采购项目数量: 项 beside 采购总金额)
+    units: dict[Text, Text] = {}
     # among tables with the same title: the one whose header (columns joined by " | ") fits this
     # pattern, and/or the Nth (from 1) table of the document whose title fits
     header: Pattern | None = None

@@ -139,3 +139,11 @@ def test_a_figure_inside_a_quoted_name_is_still_a_figure() -> None:
     # 「300億元中央擴大租金補貼專案」 states the programme's money; hand-read truth keeps it
     text = "推动「300億元中央擴大租金補貼專案」，上线“30秒入住”场景"
     assert [q.raw for q in find_quantities(text)] == ["300億元", "30秒"]
+
+
+def test_signed_cells_keep_their_sign() -> None:
+    """本年增/减 columns (2019 disclosure template) print +1036 and -3; a lone dash is no figure."""
+    assert (parse_cell("+1036").value, parse_cell("+1036").raw) == (1036, "+1036")
+    assert parse_cell("-3").value == -3
+    assert parse_cell("−2.5", "万元").value == -25000
+    assert parse_cell("-") is None and parse_cell("—") is None

@@ -326,6 +326,94 @@ def test_a_budgets_income_and_spending_tables_agree_row_by_row(stem: str, rows: 
     assert [c.kind for c in failed if c.kind == "same_figures"] == ["same_figures"]
 
 
+def grid(base, title: str, header: list[str], rows: list[list[str]]):
+    """A table laid out as another producer or template prints it, on a real table's page and box."""
+    cell = base.rows[0][0]
+    body = [[replace(cell, text=text, merged_from=None) for text in row] for row in rows]
+    roles = ["label"] + ["value"] * (len(header) - 1)
+    return replace(base, title=title, header=header, rows=body, roles=roles, total_rows=[], unit_printed=None)
+
+
+def test_the_2019_template_and_spaced_labels_are_read_by_the_disclosure_format() -> None:
+    """The 2019 template (国办公开办函〔2019〕60号; layout read off the 2019 Shanghai and Xiongxian
+    reports): 表2's parts count 新制作/新公开/对外公开总数量, 上一年项目数量 and a signed 本年增/减, and
+    add part （九） 采购; captions spaced out (第二十条 第(五)项), 表3's stacked label 三、本 年 度…
+    and its row （六）其他. The figures here are made up; the layout is the template's."""
+    doc, _ = run("gov-disclosure-2024-huaian")
+    doc = copy.deepcopy(doc)
+    part = "二、主动公开政府信息情况 / "
+    old = {t.table_id: t for t in doc.tables}
+    doc.tables[0] = grid(
+        old["t01"],
+        part + "第二十条 第（一）项",
+        ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+        [["规章", "3", "3", "13"], ["规范性文件", "10", "10", "60"]],
+    )
+    doc.tables[1] = grid(
+        old["t02"],
+        part + "第二十条  第(五)项",
+        ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+        [["行政许可", "120", "+3", "4500"], ["其他对外管理服务事项", "30", "-2", "800"]],
+    )
+    doc.tables[2] = grid(
+        old["t03"],
+        part + "第二十条第（六）项",
+        ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+        [["行政处罚", "50", "0", "300"], ["行政强制", "5", "-1", "20"]],
+    )
+    doc.tables[3] = grid(
+        old["t04"],
+        part + "第二十条第（八）项",
+        ["信息内容", "上一年项目数量", "本年增/减"],
+        [["行政事业性收费", "12", "-1"]],
+    )
+    ninth = grid(
+        old["t04"],
+        part + "第二十条第（九）项",
+        ["信息内容", "采购项目数量", "采购总金额"],
+        [["政府集中采购", "25", "251000元"]],
+    )
+    doc.tables.insert(4, replace(ninth, table_id="t04b"))
+    requests = next(t for t in doc.tables if t.table_id == "t05")
+    for row in requests.rows:
+        row[0] = replace(row[0], text=row[0].text.replace("三、本年度办理结果", "三、 本 年 度 办 理 结 果"))
+        row[1] = replace(row[1], text=row[1].text.replace("（六）其他处理", "（六）其他"))
+    records = apply_rules(doc, load_rules(ROOT / "extract" / "rules"))
+    table_ids = {"t01", "t02", "t03", "t04", "t04b", "t05"}
+    figures = [m for m in records.metrics if m.source.removeprefix("table:") in table_ids]
+    assert figures and [m for m in figures if not m.rule.startswith(DISCLOSURE)] == []
+    got = {
+        (m.source.removeprefix("table:"), m.metric, m.row, m.value, m.unit) for m in figures if m.source < "table:t05"
+    }
+    assert got == {
+        ("t01", "disclosure_documents_made", "规章", 3, "件"),
+        ("t01", "disclosure_documents_published", "规章", 3, "件"),
+        ("t01", "disclosure_documents_public_total", "规章", 13, "件"),
+        ("t01", "disclosure_documents_made", "规范性文件", 10, "件"),
+        ("t01", "disclosure_documents_published", "规范性文件", 10, "件"),
+        ("t01", "disclosure_documents_public_total", "规范性文件", 60, "件"),
+        ("t02", "administrative_items_previous_year", "行政许可", 120, "项"),
+        ("t02", "administrative_items_change", "行政许可", 3, "项"),
+        ("t02", "administrative_decisions", "行政许可", 4500, "件"),
+        ("t02", "administrative_items_previous_year", "其他对外管理服务事项", 30, "项"),
+        ("t02", "administrative_items_change", "其他对外管理服务事项", -2, "项"),
+        ("t02", "administrative_decisions", "其他对外管理服务事项", 800, "件"),
+        ("t03", "administrative_items_previous_year", "行政处罚", 50, "项"),
+        ("t03", "administrative_items_change", "行政处罚", 0, "项"),
+        ("t03", "administrative_decisions", "行政处罚", 300, "件"),
+        ("t03", "administrative_items_previous_year", "行政强制", 5, "项"),
+        ("t03", "administrative_items_change", "行政强制", -1, "项"),
+        ("t03", "administrative_decisions", "行政强制", 20, "件"),
+        ("t04", "administrative_items_previous_year", "行政事业性收费", 12, "项"),
+        ("t04", "administrative_items_change", "行政事业性收费", -1, "项"),
+        ("t04b", "procurement_projects", "政府集中采购", 25, "项"),
+        ("t04b", "procurement_amount", "政府集中采购", 251000, "元"),
+    }
+    other = {m.row for m in figures if m.metric == "disclosure_requests_other_outcome"}
+    assert other and all("（六）其他" in row for row in other)
+    assert all(c.passed for c in records.checks if c.kind == "rows_equal")
+
+
 def test_same_titled_tables_are_told_apart_by_header_or_order(tmp_path) -> None:
     """表2's four parts share the words 第二十条: a rule picks one by its place or by its header."""
     mine = tmp_path / "mine"
