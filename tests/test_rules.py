@@ -422,3 +422,26 @@ def test_grammar_files_are_validated_and_a_users_is_not_silently_ignored(tmp_pat
     assert any(f"grammar.yaml:{line}: numbering[2]: not a regular expression" in e for e in errors), errors
     (folder / "grammar.yaml").write_text(shipped.replace("  - 第{n}节", "  - '(?:第)?'", 1), encoding="utf-8")
     assert any("matches an empty line" in e for e in load_rules([RULES, folder]).errors)
+
+
+def test_disclosure_prose_phrasings_of_other_reports_get_the_formats_ids(tmp_path: Path) -> None:
+    """Phrasings printed in other bodies' reports (Shuyang 2025, Jinhu 2023, Guangdong 2023,
+    Shanghai 2019, as collected by hand from their texts), each to its canonical id."""
+    from extract.pipeline import extract_file
+
+    sentences = {
+        "本年度主动公开各类政府信息 9945 条。": ("disclosure_proactive_items", 9945),
+        "全县共收到政府信息公开申请 143 件，依法按期办结 143 件。": ("disclosure_requests_received", 143),
+        "全年共收到公开申请1466件。": ("disclosure_requests_received", 1466),
+        "共受理政府信息公开申请859件。": ("disclosure_requests_received", 859),
+        "收取信息处理费共计380元。": ("disclosure_processing_fees", 380),
+        "发布政策解读共132件。": ("disclosure_policy_interpretations", 132),
+        "全年累计发布解读类信息 21 条。": ("disclosure_policy_interpretations", 21),
+        "通过省政府新闻办公室举办新闻发布会28次。": ("disclosure_press_conferences", 28),
+    }
+    path = tmp_path / "disclosure-phrasings.txt"
+    body = "\n".join(f"（{i + 1}）{s}" for i, s in enumerate(sentences))
+    path.write_text(f"某县人民政府2023年政府信息公开工作年度报告\n\n一、总体情况\n{body}\n", encoding="utf-8")
+    records = apply_rules(extract_file(path), load_rules(RULES))
+    found = {(m.metric, m.value) for m in records.metrics if m.rule.startswith("gov-disclosure-annual-report")}
+    assert found == set(sentences.values())
