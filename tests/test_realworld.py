@@ -414,6 +414,42 @@ def test_the_2019_template_and_spaced_labels_are_read_by_the_disclosure_format()
     assert all(c.passed for c in records.checks if c.kind == "rows_equal")
 
 
+def test_budget_tables_titled_as_in_the_finance_ministry_template_are_format_records() -> None:
+    """The Ministry of Finance template names the tables 部门收支总表, 部门收入总表 (with 上年结转 and
+    一般公共预算拨款收入 columns), 部门支出总表, 财政拨款收支总表, 一般公共预算支出表 and 一般公共预算基本
+    支出表: the Wanli budget's tables re-titled and re-headed so, every figure is still a format record."""
+    doc, _ = run("budget-2025-putuo-wanli-street")
+    doc = copy.deepcopy(doc)
+    titles = {
+        "t01": "部门收支总表",
+        "t02": "部门收入总表",
+        "t03": "部门支出总表",
+        "t04": "财政拨款收支总表",
+        "t05": "一般公共预算支出表",
+        "t08": "一般公共预算基本支出表",
+    }
+    renamed = {
+        "收入预算/财政拨款收入": "收入预算/一般公共预算拨款收入",
+        "收入预算/其他收入": "收入预算/上年结转",
+        "本年收入/预算数": "收入/预算数",
+        "本年支出/预算数": "支出/预算数",
+    }
+    for i, table in enumerate(doc.tables):
+        if table.table_id in titles:
+            header = [renamed.get(h, h) for h in table.header]
+            doc.tables[i] = replace(table, title=f"2025年{titles[table.table_id]}", header=header)
+    records = apply_rules(doc, load_rules(ROOT / "extract" / "rules"))
+    figures = [m for m in records.metrics if m.source.removeprefix("table:") in titles]
+    assert len(figures) > 300 and [m for m in figures if not m.rule.startswith("dept-budget")] == []
+    assert {m.metric for m in figures if m.source == "table:t02"} >= {
+        "budget_revenue_general",
+        "budget_revenue_carried_over",
+    }
+    assert {m.metric for m in figures if m.source == "table:t01"} == {"budget_revenue", "budget_expenditure"}
+    assert [c for c in records.checks if c.kind == "same_figures" and not c.passed] == []
+    assert len([c for c in records.checks if c.kind == "same_figures"]) == 63
+
+
 def test_same_titled_tables_are_told_apart_by_header_or_order(tmp_path) -> None:
     """表2's four parts share the words 第二十条: a rule picks one by its place or by its header."""
     mine = tmp_path / "mine"
