@@ -10,9 +10,10 @@ from conftest import CORPUS, DOC_IDS, REALWORLD, extracted, load_truth, needs_re
 from truthcheck import compare
 
 from extract import extract_file
-from extract.model import Cell, PageTable, TextLine
+from extract.model import Cell, PageTable, TableCell, TextLine
 from extract.structure import starts_paragraph
-from extract.tables import looks_like_table
+from extract.tables import aligned_tables, looks_like_table
+from extract.tableshape import shape_tables
 
 
 @pytest.mark.parametrize("doc_id", DOC_IDS)
@@ -371,3 +372,51 @@ def test_a_one_row_box_is_a_table_only_at_the_top_of_a_page() -> None:
 
     assert looks_like_table(one_row_at(60), page_height=842)
     assert not looks_like_table(one_row_at(400), page_height=842)
+
+
+def cells(*rows: list[str], merged: dict[tuple[int, int], tuple[int, int]] | None = None) -> list[list[TableCell]]:
+    """A grid of cells; merged maps a covered position to the origin of its merged cell."""
+    merged = merged or {}
+    return [
+        [TableCell(text, 1, None, merged_from=merged.get((r, c))) for c, text in enumerate(row)]
+        for r, row in enumerate(rows)
+    ]
+
+
+def test_column_roles_read_codes_words_and_figures() -> None:
+    """Printed codes with leading zeros are codes, not amounts; a value column with a few words among
+    its figures (无, —) still holds values; a label merged down repeats, a value merged down never."""
+    head = cells(["科目", "编号", "金额", "人数"])
+    body = cells(
+        ["一般公共服务", "01", "120", "5"],
+        ["", "02", "无", ""],  # 人数 merged down from the row above: one printed figure, not two
+        ["教育", "0203", "80", "7"],
+        ["合计", "", "200", "12"],
+        merged={(1, 0): (0, 0), (1, 3): (0, 3)},
+    )
+    (shaped,) = shape_tables(head, body)
+    assert shaped.roles == ["label", "code", "value", "value"]
+    head = cells(["科目", "代号值", "金额"])
+    (shaped,) = shape_tables(head, cells(["a", "01", "1"], ["b", "002041", "2"], ["c", "03", "3"]))
+    assert shaped.roles[1] == "code"  # no code word in the header: the leading zeros say it
+    (shaped,) = shape_tables(cells(["科目", "金额"]), cells(["a", "1"], ["b", "无"], ["c", "—"], ["d", "4"]))
+    assert shaped.roles == ["label", "value"]  # two words among four cells
+    (shaped,) = shape_tables(cells(["科目", "编号", "金额", "人数"]), body)
+    assert [row[0].text for row in shaped.rows[:2]] == ["一般公共服务", "一般公共服务"]
+    assert [row[3].text for row in shaped.rows[:2]] == ["5", ""]
+
+
+def test_whitespace_aligned_rows_make_a_table_from_three_rows() -> None:
+    """Two tabbed lines (a signature block: 单位 | 联系人 | 电话) are text; a third aligned row makes a table."""
+
+    def row(top: float, *texts: str) -> list[TextLine]:
+        return [
+            TextLine(text, 1, (72.0 + 150 * i, top, 72.0 + 150 * i + 60, top + 12), size=12.0, split_row=True)
+            for i, text in enumerate(texts)
+        ]
+
+    lines = [*row(100, "单位", "联系人", "电话"), *row(118, "市数据局", "张三", "88001234")]
+    tables, rest = aligned_tables(lines)
+    assert tables == [] and len(rest) == 6
+    tables, rest = aligned_tables([*lines, *row(136, "市财政局", "李四", "88005678")])
+    assert len(tables) == 1 and len(tables[0].rows) == 3 and rest == []
