@@ -10,6 +10,7 @@ from conftest import CORPUS, DOC_IDS, REALWORLD, extracted, load_truth, needs_re
 from truthcheck import compare
 
 from extract import extract_file
+from extract.captions import caption_above
 from extract.model import Cell, PageTable, TableCell, TextLine
 from extract.structure import starts_paragraph
 from extract.tables import aligned_tables, looks_like_table
@@ -420,3 +421,14 @@ def test_whitespace_aligned_rows_make_a_table_from_three_rows() -> None:
     assert tables == [] and len(rest) == 6
     tables, rest = aligned_tables([*lines, *row(136, "市财政局", "李四", "88005678")])
     assert len(tables) == 1 and len(tables[0].rows) == 3 and rest == []
+
+
+def test_a_caption_is_read_from_the_lines_just_above_its_table() -> None:
+    """Nearest line first: the 单位 line nearest the table gives the unit, a title printed on the
+    unit's own line is kept, and prose just above the table stops the search (a title further up
+    belongs to something else)."""
+    assert caption_above([((1,), "单位：元"), ((0,), "单位：万元")]).unit == "元"
+    beside = caption_above([((0,), "2025年收入预算总表\u2003单位：万元")])
+    assert (beside.title, beside.unit) == ("2025年收入预算总表", "万元")
+    prose = caption_above([((1,), "全年收入情况如下。其中财政拨款占比最大。"), ((0,), "表1 收入表")])
+    assert prose.title is None
