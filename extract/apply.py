@@ -502,7 +502,7 @@ def rows_equal_checks(ctx: Context, table: Table, check: dict, rule: TableRule) 
         ctx.records.checks.append(sides_agree(table, ctx.doc.doc_id, left, right, detail))  # type: ignore[arg-type]
 
 
-def same_figures_checks(ctx: Context, source: str, left: tuple, right: tuple) -> None:
+def same_figures_checks(ctx: Context, source: str, left: tuple[Any, str], right: tuple[Any, str]) -> None:
     """Two tables print the same figure on every row they share (rows paired by label path); a
     row with a figure in one table only fails too. Nothing to check when a table is absent (a
     producer may leave it out); tables that share no row at all are a rule error."""
@@ -541,7 +541,7 @@ def same_figures_checks(ctx: Context, source: str, left: tuple, right: tuple) ->
         )
 
 
-def side_figures(ctx: Context, title, name: str) -> tuple[Table, str, dict] | None:
+def side_figures(ctx: Context, title: Any, name: str) -> tuple[Table, str, dict] | None:
     """The first table whose title fits, and its column's figures by row label path."""
     table = next((t for t in ctx.doc.tables if t.title and fits(title, t.title)), None)
     if table is None:

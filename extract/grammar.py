@@ -31,8 +31,9 @@ class Multiplier(BaseModel):
 
 
 def longest_first(words: list[str] | tuple[str, ...]) -> str:
-    """An alternation in which a longer word is tried before a word it starts with (超过 before 超)."""
-    return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+    """An alternation in which a longer word is tried before a word it starts with (超过 before 超);
+    no words give a pattern that never matches (an empty alternation would match everywhere)."""
+    return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
 
 
 NUMBER_SLOT = "{n}"  # in a numbering label: a number in Chinese or Arabic digits
