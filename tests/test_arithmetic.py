@@ -74,3 +74,14 @@ def test_the_total_rows_record_is_named_by_its_label_not_the_column_labels() -> 
         ("201 / 一般公共服务支出", 100000, "元", "万元"),
         ("201 / 06 / 财政事务", 100000, "元", "万元"),
     ]
+
+
+def test_a_column_of_percentages_is_never_summed() -> None:
+    """Shares printed with % under a header with no rate word (占比 is one; 结构 is not) do not add
+    up to their 合计 row's 100%: no sum check on them, while the amounts beside them are checked."""
+    rows = [["合计", "30", "100%"], ["甲", "10", "33.3%"], ["乙", "20", "66.7%"]]
+    cells = [[TableCell(text, 1, None) for text in row] for row in rows]
+    table = Table(
+        "t01", None, None, "收入结构表", [1], ["项目", "金额", "结构"], cells, roles=["label", "value", "value"]
+    )
+    assert {(kind, column) for kind, column, *_ in outcomes(table)} == {("column_sum", "金额")}
