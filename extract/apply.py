@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from .arithmetic import column_figures, sides_agree, table_checks
+from .confidence import scored_metrics
 from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase, report_period
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
 from .quantities import Quantity, as_number, find_quantities, header_unit_factor, parse_cell, parse_quantity
@@ -87,7 +88,7 @@ def in_panel(records: Records, doc: Document) -> Records:
     of two districts or two years line up in one query."""
     period = report_period(doc.meta.title, doc.meta.date)
     issuer = doc.meta.issuer or ""
-    records.metrics = [replace(m, period=period, issuer=issuer) for m in records.metrics]
+    records.metrics = scored_metrics([replace(m, period=period, issuer=issuer) for m in records.metrics], doc)
     records.deadlines = [replace(d, period=period, issuer=issuer) for d in records.deadlines]
     return records
 

@@ -16,19 +16,21 @@ import re
 import stat
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import cache
 from .apply import apply_rules
+from .confidence import low_confidence
 from .errors import ReadError
 from .model import Document, Records
+from .ocr.engine import INSTALL_HINT
 from .pipeline import extract_file
 from .read import Progress, display_path, reading_kind
 from .rules import RulesArg, RuleSet, load_rules, rule_layers
-from .settings import LIMITS, Limits
+from .settings import LIMITS, OCR, Limits, OcrSettings
 from .workers import Outcome, run_tasks
 
 UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
@@ -80,14 +82,19 @@ def file_sha(path: Path) -> str:
 
 # --------------------------------------------------------------------------- one document
 def process_file(
-    path: str, doc_id: str, rules_dir: RulesArg, cache_dir: str | None, progress: Progress | None = None
+    path: str,
+    doc_id: str,
+    rules_dir: RulesArg,
+    cache_dir: str | None,
+    ocr: OcrSettings = OCR,
+    progress: Progress | None = None,
 ) -> DocResult:
     """Everything for one file (in a worker); never raises: a failure is a result with status 'failed'."""
     rules = rules_for(layers(rules_dir))  # checked as the main process checked them: the same files refused
     if progress:
         progress(started=True)  # the time limit counts from here, not from loading the rules
     try:
-        document = extract_file(path, doc_id, progress)
+        document = extract_file(path, doc_id, progress, ocr)
         records = apply_rules(document, rules)
         status, error, warnings = document_status(document, records)
         result = DocResult(
@@ -104,8 +111,14 @@ def process_file(
         result = failed(doc_id, path, reason, file_sha(Path(path)))
     if cache_dir and result.status != "failed" and result.sha256:
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
-        cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest, reading_kind(Path(path))), entry)
+        cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr)), entry)
     return result
+
+
+def cache_kind(path: Path, ocr: OcrSettings) -> str:
+    """How a file is read, for the cache key: a PDF read with another --ocr mode is another entry."""
+    kind = reading_kind(path)
+    return f"{kind}-ocr_{ocr.mode}_{ocr.dpi}" if kind == "pdf" else kind
 
 
 def failed(doc_id: str, path: str, reason: str, sha: str = "") -> DocResult:
@@ -127,10 +140,7 @@ def document_status(document: Document, records: Records) -> tuple[str, str, lis
         if not unreadable:
             return "failed", f"no text on any of its {document.pages} pages (blank pages)", warnings
         if all(p.detail.startswith("image-only") for p in unreadable):
-            reason = (
-                f"image-only PDF: no text layer on any of its {document.pages} pages; "
-                "run OCR first (e.g. ocrmypdf) and extract the result"
-            )
+            reason = f"image-only PDF: no text layer on any of its {document.pages} pages; {ocr_hint(unreadable)}"
         elif {p.quality for p in unreadable} == {"no_text"}:
             reason = f"no readable text on any of its {document.pages} pages ({page_list(unreadable)})"
         else:
@@ -138,6 +148,7 @@ def document_status(document: Document, records: Records) -> tuple[str, str, lis
         if document.warnings:  # a damaged file: the damage is the likelier cause
             reason = f"damaged PDF ({'; '.join(document.warnings)}); still unreadable: {reason}"
         return "failed", reason, warnings
+    warnings.extend(ocr_warnings(document, records))
     if unreadable:
         warnings.append(f"{len(unreadable)} of {document.pages} pages not read: {page_list(unreadable)}")
         return "partial", "", warnings
@@ -149,6 +160,35 @@ def document_status(document: Document, records: Records) -> tuple[str, str, lis
         )
         return "partial", "", warnings
     return "ok", "", warnings
+
+
+def ocr_hint(unreadable: list) -> str:
+    """What to do about pages that need OCR: install it, or let it run."""
+    if any(INSTALL_HINT in p.detail for p in unreadable):
+        return f"install OCR to read them: {INSTALL_HINT}"
+    if any("OCR found no text" in p.detail for p in unreadable):
+        return "OCR found no text on them either"
+    return "read them with --ocr auto"
+
+
+def ocr_warnings(document: Document, records: Records) -> list[str]:
+    """Which pages OCR read and how sure it was; the figures it was unsure of, by page."""
+    if not document.ocr:
+        return []
+    from .export import page_ranges
+
+    mean = sum(p.mean_confidence for p in document.ocr) / len(document.ocr)
+    turned = [p.page for p in document.ocr if p.turn]
+    said = f"pages {page_ranges([p.page for p in document.ocr])} read by OCR (mean confidence {mean:.2f}"
+    said += f"; pages {page_ranges(turned)} turned upright)" if turned else ")"
+    unsure = low_confidence(records.metrics, OCR.min_confidence)
+    if not unsure:
+        return [said]
+    pages = page_ranges(sorted({m.page for m in unsure if m.page}))
+    return [
+        said,
+        f"{len(unsure)} figures read by OCR with confidence below {OCR.min_confidence:g} (pages {pages}): check them against the page",
+    ]
 
 
 MIN_DOCUMENT_HANZI = 20  # fewer in a whole document: its words were not read
@@ -244,6 +284,7 @@ def run_batch(
     on_done: Callable[[DocResult], None] | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     limits: Limits = LIMITS,
+    ocr: OcrSettings = OCR,
 ) -> list[DocResult]:
     """Every document's result, in the order of ``paths``. Cached documents are answered at once;
     the others go to ``jobs`` workers (0: one per core). KeyboardInterrupt stops the workers at once
@@ -260,14 +301,17 @@ def run_batch(
             result: DocResult | None = failed(doc_id, str(path), too_big)
         else:
             shas[i] = file_sha(path) if cache_dir else ""
-            result = cached(path, doc_id, shas[i], digest, cache_dir) if cache_dir and shas[i] else None
+            result = cached(path, doc_id, shas[i], digest, cache_dir, ocr) if cache_dir and shas[i] else None
         if result is None:
             todo.append(i)
             continue
         results[i] = result
         if on_done:
             on_done(result)
-    tasks = [(str(paths[i]), ids[i], layers(rules_dir), str(cache_dir) if cache_dir else None) for i in todo]
+    workers = max(1, min(jobs or usable_cores(), len(todo)))
+    if not ocr.threads:  # the cores the document workers leave, shared among them for OCR pages
+        ocr = replace(ocr, threads=max(1, usable_cores() // workers))
+    tasks = [(str(paths[i]), ids[i], layers(rules_dir), str(cache_dir) if cache_dir else None, ocr) for i in todo]
 
     def finished(outcome: Outcome) -> None:
         i = todo[outcome.index]
@@ -285,7 +329,7 @@ def run_batch(
             on_progress({"path": display_path(paths[todo[index]]), **info})
 
     if tasks:
-        run_tasks(process_file, tasks, jobs or usable_cores(), finished, progressed, limits)
+        run_tasks(process_file, tasks, workers, finished, progressed, limits)
     return [results[i] for i in range(len(paths))]
 
 
@@ -308,8 +352,8 @@ def oversized(path: Path, limits: Limits) -> str:
     return ""
 
 
-def cached(path: Path, doc_id: str, sha: str, digest: str, cache_dir: Path) -> DocResult | None:
-    key = cache.entry_key(sha, digest, reading_kind(path))
+def cached(path: Path, doc_id: str, sha: str, digest: str, cache_dir: Path, ocr: OcrSettings) -> DocResult | None:
+    key = cache.entry_key(sha, digest, cache_kind(path, ocr))
     entry = cache.load(cache_dir, key, doc_id, display_path(path))
     if entry is None:
         return None

@@ -24,7 +24,7 @@ from rich.tree import Tree
 from . import __version__
 from .batch import DocResult, rules_for, run_batch, user_rules
 from .rules import load_rules
-from .settings import LIMITS, Limits
+from .settings import LIMITS, OCR, Limits, OcrSettings
 
 EXAMPLES = """
 Examples:
@@ -51,6 +51,12 @@ app.add_typer(rules_app, name="rules")
 # markup off: document text, paths and library messages may hold [brackets] rich would read as tags
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+class OcrMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 class OutputFormat(str, Enum):
@@ -105,6 +111,13 @@ def run(
             help="Seconds one document may take before it fails (a 250-page report takes ~20 s).",
         ),
     ] = LIMITS.timeout_s,
+    ocr: Annotated[
+        OcrMode,
+        typer.Option(
+            "--ocr",
+            help="Which pages OCR reads: auto (those with no readable text layer), always (every page), never.",
+        ),
+    ] = OcrMode.auto,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
 ) -> None:
     from .export import planned_names, write_outputs
@@ -122,7 +135,9 @@ def run(
             for problem in rule_set.errors:
                 say(f"rule file error: {problem}")
             limits = replace(LIMITS, timeout_s=timeout)
-            results = extract_all(inputs, rule_folders, jobs, None if no_cache else folder.cache_dir, limits, quiet)
+            settings = replace(OCR, mode=ocr.value)
+            cache_dir = None if no_cache else folder.cache_dir
+            results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings)
             try:
                 counts: dict[str, int] = {}
                 folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value)))
@@ -143,7 +158,13 @@ def run(
 
 
 def extract_all(
-    files: list[Path], rules_dir: tuple[str, ...], jobs: int, cache: Path | None, limits: Limits, quiet: bool
+    files: list[Path],
+    rules_dir: tuple[str, ...],
+    jobs: int,
+    cache: Path | None,
+    limits: Limits,
+    quiet: bool,
+    ocr: OcrSettings = OCR,
 ) -> list[DocResult]:
     """The batch, with one stderr line per failed document and a progress bar on a terminal."""
 
@@ -154,7 +175,7 @@ def extract_all(
             say(f"{result.path}: partly read: {' | '.join(result.warnings)}")
 
     if quiet or not sys.stderr.isatty():
-        return run_batch(files, rules_dir, jobs, cache, report, limits=limits)
+        return run_batch(files, rules_dir, jobs, cache, report, limits=limits, ocr=ocr)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("extracting", total=len(files))
@@ -163,7 +184,7 @@ def extract_all(
             report(result)
             progress.advance(task)
 
-        return run_batch(files, rules_dir, jobs, cache, advance, limits=limits)
+        return run_batch(files, rules_dir, jobs, cache, advance, limits=limits, ocr=ocr)
 
 
 def unique(files: list[Path]) -> list[Path]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .batch import DocResult
+from .confidence import table_confidence
 
 # name -> (column, Frictionless type)
 SCHEMAS: dict[str, list[tuple[str, str]]] = {
@@ -40,6 +41,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("status", "string"),
         ("error", "string"),
         ("warnings", "string"),
+        ("ocr_pages", "string"),
     ],
     "sections": [
         ("doc_id", "string"),
@@ -64,6 +66,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("attachment_title", "string"),
         ("unit", "string"),
         ("verified", "boolean"),
+        ("confidence", "number"),
     ],
     "metrics": [
         ("doc_id", "string"),
@@ -87,6 +90,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("source", "string"),
         ("rule", "string"),
         ("is_total", "boolean"),
+        ("confidence", "number"),
     ],
     "deadlines": [
         ("doc_id", "string"),
@@ -114,13 +118,15 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 DESCRIPTIONS = {
-    "documents": "One row per input file: metadata, detected format and script, status (ok: every page read; partial: some pages not read, named in warnings; failed: nothing read, the reason in error), error and warnings.",
+    "documents": "One row per input file: metadata, detected format and script, status (ok: every page read; partial: some pages not read, named in warnings; failed: nothing read, the reason in error), error, warnings, and the pages read by OCR (ocr_pages: 1-3,7).",
     "sections": "The numbered section tree of each document (一、/（一）/1、/（1）), with page and box.",
     "tables": "Each table, stitched across pages; its cells are in tables/<doc_id>/<table_id>.csv. unit: the unit its "
-    "values are printed in; verified: true when its 合计 rows, codes and 合计 columns all add up, false when one does not.",
+    "values are printed in; verified: true when its 合计 rows, codes and 合计 columns all add up, false when one does not; "
+    "confidence: the lowest OCR score of its characters (1 when read from a text layer).",
     "metrics": "Every figure: from prose (source=text) or table cells (source=table:<id>, with its row labels and column), "
     "value in base units (unit), the unit as printed beside (unit_printed); period (the year or span the report covers: "
-    "2024, 2015-07/2015-12) and issuer (the reporting body) make one panel across documents.",
+    "2024, 2015-07/2015-12) and issuer (the reporting body) make one panel across documents; confidence: the lowest "
+    "OCR score of the characters printing it (1 when read from a text layer).",
     "deadlines": "Who must do what by when: due is an ISO date, empty for ongoing (全年工作) or undetermined ones.",
     "checks": "Consistency checks that failed: a total that is not the sum of its rows, a rate that is not its ratio.",
 }
@@ -203,7 +209,19 @@ def document_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
             "status": r.status,
             "error": r.error,
             "warnings": " | ".join(r.warnings),
+            "ocr_pages": page_ranges([p.page for p in doc.ocr]) if doc else "",
         }
+
+
+def page_ranges(pages: list[int]) -> str:
+    """3,5-9,12: pages as compact ranges."""
+    runs: list[list[int]] = []
+    for page in sorted(pages):
+        if runs and page == runs[-1][1] + 1:
+            runs[-1][1] = page
+        else:
+            runs.append([page, page])
+    return ",".join(f"{a}-{b}" if b > a else str(a) for a, b in runs)
 
 
 def readable(results: list[DocResult]) -> Iterator[DocResult]:
@@ -249,6 +267,7 @@ def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
                 "attachment_title": t.attachment_title,
                 "unit": t.unit_printed,
                 "verified": all(results) if results else None,
+                "confidence": table_confidence(t, r.document),
             }
 
 

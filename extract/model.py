@@ -30,6 +30,7 @@ class Char:
     size: float
     font: str
     upright: bool = True
+    confidence: float = 1.0  # the recogniser's score for a character read by OCR; 1 from a text layer
 
     @property
     def bold(self) -> bool:
@@ -61,6 +62,22 @@ class RawPage:
     quality_detail: str = ""
     # text input: lines as extracted, a page per run of text (no geometry)
     text_lines: list[str] | None = None
+    ocr: OcrPage | None = None  # how the page was read by OCR, when it was
+
+
+@dataclass(slots=True)
+class OcrPage:
+    """How one page was read by OCR: what was done to the scan and how sure the recogniser was."""
+
+    page: int
+    reason: str  # why it needed OCR (the text layer's verdict), or "--ocr always"
+    turn: int = 0  # degrees the scan was turned clockwise to read upright
+    skew: float = 0.0  # degrees of slant taken out
+    confidence: float = 1.0  # the lowest character score on the page
+    mean_confidence: float = 1.0
+    seconds: float = 0.0
+    # every character read, (x0, top, x1, bottom, score) in page points, to score figures by their box
+    glyphs: list[tuple[float, float, float, float, float]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -72,6 +89,7 @@ class RawDocument:
     pages: list[RawPage]
     metadata: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # what the reader had to repair or could not read
+    data: bytes = field(default=b"", repr=False)  # the PDF as read (repaired), for rendering pages to OCR
 
 
 # --------------------------------------------------------------------------- layout
@@ -247,6 +265,7 @@ class Document:
     paragraphs: list[Paragraph]
     problems: list[PageProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # document-level: repaired by qpdf, …
+    ocr: list[OcrPage] = field(default_factory=list)  # the pages read by OCR
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.section_id == section_id), None)
@@ -276,6 +295,7 @@ class Metric:
     unit_printed: str = ""  # the unit as printed, before conversion to base units: 万元
     period: str = ""  # the period the report covers: 2024, or 2015-07/2015-12
     issuer: str = ""  # the reporting body (the document's issuer)
+    confidence: float = 1.0  # the lowest OCR score of its characters; 1 when read from a text layer
 
 
 @dataclass(slots=True)

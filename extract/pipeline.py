@@ -1,4 +1,4 @@
-"""One document through every stage: read → layout → normalise → structure.
+"""One document through every stage: read → OCR → layout → normalise → structure.
 
 ``extract_file`` is the library's front door for a single file; batch.py runs it over many
 files in parallel and rules/apply turn its Document into records.
@@ -11,13 +11,18 @@ from pathlib import Path
 from .layout import lay_out
 from .model import Document, LaidOutPage, TextLine
 from .normalize import detect_script, normalize_pages
+from .ocr import ocr_document
 from .read import Progress, read_document
+from .settings import OCR, OcrSettings
 from .structure import build_document
 
 
-def extract_file(path: str | Path, doc_id: str | None = None, progress: Progress | None = None) -> Document:
-    """One file's document model; ``doc_id`` defaults to the file's stem, ``progress`` hears of pages."""
-    raw = read_document(path, doc_id, progress)
+def extract_file(
+    path: str | Path, doc_id: str | None = None, progress: Progress | None = None, ocr: OcrSettings = OCR
+) -> Document:
+    """One file's document model; ``doc_id`` defaults to the file's stem, ``progress`` hears of
+    pages, ``ocr`` says which pages are read by OCR (by default those whose text layer cannot be)."""
+    raw = ocr_document(read_document(path, doc_id, progress), ocr, progress)
     pages = lay_out(raw)
     script = detect_script(page_text(pages))
     normalize_pages(pages, script)

@@ -139,6 +139,7 @@ def read_pdf(path: Path, doc_id: str, data: bytes, sha: str, progress: Progress 
         pages=pages,
         metadata=metadata,
         warnings=warnings,
+        data=checked.data,
     )
 
 

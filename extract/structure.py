@@ -822,6 +822,7 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         tables=tables,
         paragraphs=paragraphs,
         problems=problems,
+        ocr=[p.ocr for p in raw.pages if p.ocr is not None],
         warnings=list(raw.warnings),
     )
 

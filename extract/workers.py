@@ -47,9 +47,10 @@ class Slot:
     conn: Connection
     task: int | None = None
     started: float = 0.0
+    extra_s: float = 0.0  # time the task was granted beyond the limit (its OCR pages)
 
     def deadline(self, limits: Limits) -> float:
-        return self.started + limits.timeout_s
+        return self.started + limits.timeout_s + self.extra_s
 
 
 def run_tasks(
@@ -142,7 +143,7 @@ def start_worker(context: Any, function: Callable[..., Any]) -> Slot:
 
 def assign(slot: Slot, pending: deque[int], tasks: list[tuple]) -> None:
     index = pending.popleft()
-    slot.task, slot.started = index, time.monotonic()
+    slot.task, slot.started, slot.extra_s = index, time.monotonic(), 0.0
     try:
         slot.conn.send((index, tasks[index]))
     except OSError:  # the worker died before its first task: not the task's fault
@@ -165,6 +166,7 @@ def collect(
             if kind == "progress":
                 if payload.get("started"):  # set-up done: the document's own time starts now
                     slot.started = time.monotonic()
+                slot.extra_s += float(payload.get("extra_s", 0.0))  # OCR pages: seconds granted each
                 if on_progress:
                     on_progress(index, payload)
                 continue
