@@ -9,6 +9,7 @@ neither users nor CI need LibreOffice.
     python corpus/build.py all            # PDFs, truth and text copies for every document
     python corpus/build.py pdf NAME...    # only some PDFs
     python corpus/build.py truth          # only the truth files
+    python corpus/build.py scans          # scanned copies of some pages, for the OCR tests (scan.py)
 
 Needs: python-docx, matplotlib, pikepdf, PyYAML and ``soffice`` with CJK fonts
 (Debian: libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-wqy-zenhei).
@@ -328,6 +329,12 @@ def names(args: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE))
     what, rest = (argv[0], argv[1:]) if argv else ("all", [])
+    if what == "scans":
+        from scan import build_all
+
+        for path in build_all():
+            print("scan ", path.relative_to(HERE.parent))
+        return 0
     for name in names(rest):
         if what in ("truth", "all"):
             print("truth", write_truth(name).relative_to(HERE.parent))

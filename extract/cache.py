@@ -23,7 +23,18 @@ from pathlib import Path
 from .model import Document, Records
 
 # Libraries whose behaviour shapes the results: a new version may read a PDF differently.
-LIBRARIES = ("pdfplumber", "pdfminer.six", "pikepdf", "opencc-python-reimplemented", "jieba", "cn2an", "regex")
+LIBRARIES = (
+    "pdfplumber",
+    "pdfminer.six",
+    "pikepdf",
+    "opencc-python-reimplemented",
+    "jieba",
+    "cn2an",
+    "regex",
+    "rapidocr",
+    "onnxruntime",
+    "pypdfium2",
+)
 ENTRY_SUFFIX = ".json"
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,60}")
 MAX_ENTRY_BYTES = 1_000_000_000  # the 250-page Hansard's entry is ~30 MB

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from extract.model import Document
 from extract.pipeline import extract_file
+from extract.settings import OCR
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -31,5 +33,7 @@ def needs_realworld() -> pytest.MarkDecorator:
 
 @cache
 def extracted(path: str) -> Document:
-    """One extraction per file for the whole session (the real-world PDFs take seconds each)."""
-    return extract_file(path)
+    """One extraction per file for the whole session (the real-world PDFs take seconds each).
+    Without OCR: the 54-page Penghu scan and the 55-page Tainan file would take minutes to read;
+    tests/test_ocr.py reads pages of them with OCR."""
+    return extract_file(path, ocr=replace(OCR, mode="never"))

@@ -131,7 +131,9 @@ def test_image_only_pdf_fails_and_says_ocr(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(image), str(SMALL), "-o", str(out), "--jobs", "1", "--quiet"])
     assert result.exit_code == 1
-    assert "scan.pdf: image-only PDF: no text layer on any of its 1 pages; run OCR first" in result.stderr
+    assert (
+        "scan.pdf: no readable text on any of its 1 pages (page 1: OCR found no text (image-only page" in result.stderr
+    )
     docs = {d["doc_id"]: d for d in read_csv(out / "documents.csv")}
     assert docs["scan"]["status"] == "failed" and docs["shaoxing-annual-2020"]["status"] == "ok"
 

@@ -304,7 +304,8 @@ def test_planted_or_damaged_cache_entries_are_misses_never_code(tmp_path: Path) 
     import pickle
 
     from extract import cache
-    from extract.batch import file_sha, rules_for
+    from extract.batch import cache_kind, file_sha, rules_for
+    from extract.settings import OCR
 
     out = tmp_path / "out"
     marker = tmp_path / "pwned"
@@ -313,7 +314,7 @@ def test_planted_or_damaged_cache_entries_are_misses_never_code(tmp_path: Path) 
         def __reduce__(self):
             return (os.system, (f"touch {marker}",))
 
-    key = cache.entry_key(file_sha(SMALL), rules_for(str(ROOT / "extract" / "rules")).digest, "pdf")
+    key = cache.entry_key(file_sha(SMALL), rules_for(str(ROOT / "extract" / "rules")).digest, cache_kind(SMALL, OCR))
     (out / ".cache").mkdir(parents=True)
     (out / ".cache" / f"{key}.pickle").write_bytes(pickle.dumps(Exploit()))
     for planted in (
@@ -815,11 +816,12 @@ def test_a_pdf_bomb_behind_two_flate_filters_is_refused(tmp_path: Path) -> None:
 
 def test_planted_cache_entries_cannot_write_outside_or_crash(tmp_path: Path) -> None:
     from extract import cache
-    from extract.batch import file_sha, rules_for
+    from extract.batch import cache_kind, file_sha, rules_for
+    from extract.settings import OCR
 
     out = tmp_path / "out"
     assert extract(str(NOTICE), "-o", str(out), "-q").returncode == 0
-    key = cache.entry_key(file_sha(NOTICE), rules_for(str(ROOT / "extract" / "rules")).digest, "pdf")
+    key = cache.entry_key(file_sha(NOTICE), rules_for(str(ROOT / "extract" / "rules")).digest, cache_kind(NOTICE, OCR))
     entry_path = out / ".cache" / f"{key}.json"
     original = json.loads(entry_path.read_text(encoding="utf-8"))
     for table_id in (f"../../../../{tmp_path.name}/PWNED", "t\u0000"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from scans import digits_over_picture, scanned, unmapped_glyphs, watermark_scan,
 
 from extract.quality import common_hanzi, judge_page_text, rank_common_hanzi
 from extract.read import read_document
+from extract.settings import OCR
 
 
 def test_shipped_common_hanzi_list_is_current() -> None:
@@ -36,6 +38,7 @@ def test_missing_and_broken_text_layers_need_ocr() -> None:
 
 
 SMALL = CORPUS / "shaoxing-annual-2020.pdf"
+NO_OCR = replace(OCR, mode="never")  # these tests are about naming what the text layer cannot read
 WEEKLY = CORPUS / "hangzhou-weekly-2018-08-03.pdf"
 
 
@@ -60,7 +63,7 @@ def test_a_document_with_one_scanned_page_is_partial_and_names_it(tmp_path: Path
 
     mixed = tmp_path / "mixed.pdf"
     mixed.write_bytes(with_page_replaced(SMALL, 2, watermark_scan(SMALL, 2)))
-    result = process_file(str(mixed), "mixed", str(CORPUS.parent / "extract" / "rules"), None)
+    result = process_file(str(mixed), "mixed", str(CORPUS.parent / "extract" / "rules"), None, NO_OCR)
     assert result.status == "partial" and result.error == ""
     assert result.warnings == [
         "1 of 6 pages not read: page 3: scanned page whose only text is a line over the image "
@@ -75,5 +78,25 @@ def test_a_document_nothing_of_which_can_be_read_fails(tmp_path: Path) -> None:
     for name, data in (("unmapped", unmapped_glyphs(SMALL)), ("scan", watermark_scan(SMALL, 0))):
         path = tmp_path / f"{name}.pdf"
         path.write_bytes(data)
-        result = process_file(str(path), name, str(CORPUS.parent / "extract" / "rules"), None)
+        result = process_file(str(path), name, str(CORPUS.parent / "extract" / "rules"), None, NO_OCR)
         assert result.status == "failed" and "needs OCR" in result.error, result.error
+
+
+def test_without_the_ocr_extra_the_pages_that_need_it_are_named_with_the_install_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extract.ocr as ocr
+    from extract.batch import process_file
+    from extract.ocr.engine import OcrUnavailable
+
+    def missing() -> None:
+        raise OcrUnavailable("OCR is not installed (pip install 'extract[ocr]')")
+
+    monkeypatch.setattr(ocr, "model_dir", missing)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scanned(SMALL, 0))
+    result = process_file(str(path), "scan", str(CORPUS.parent / "extract" / "rules"), None)
+    assert result.status == "failed"
+    assert result.error == (
+        "image-only PDF: no text layer on any of its 1 pages; install OCR to read them: pip install 'extract[ocr]'"
+    )

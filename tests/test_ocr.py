@@ -1,0 +1,229 @@
+"""OCR: scanned copies of corpus pages (corpus/scans, built by `python corpus/build.py scans`) read
+against the corpus truth and the pages' text layers: prose character accuracy, every table cell,
+the facts and deadlines printed on those pages; pages turned sideways, a traditional page, a
+document mixing a text page and a scan. Skipped, saying why, when the OCR extra is not installed."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, REALWORLD, ROOT, load_truth, needs_realworld
+
+from extract.batch import DocResult, run_batch
+from extract.layout import lay_out
+from extract.model import LaidOutPage, TextLine
+from extract.ocr import ocr_document
+from extract.pipeline import extract_file
+from extract.read import read_document
+from extract.settings import OCR
+
+pytest.importorskip("rapidocr", reason="the OCR extra is not installed (pip install -e '.[ocr]')")
+
+SCANS = CORPUS / "scans"
+MANIFEST = json.loads((SCANS / "scans.json").read_text(encoding="utf-8"))
+RULES = ROOT / "extract" / "rules"
+
+
+@cache
+def results() -> dict[str, DocResult]:
+    """Every scan read once for the session (about 30 s on two cores)."""
+    paths = sorted(SCANS.glob("*.pdf"))
+    return {r.doc_id: r for r in run_batch(paths, (str(RULES),), jobs=1)}
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def page_text(page: LaidOutPage) -> str:
+    parts = []
+    for item in page.items:
+        if isinstance(item, TextLine):
+            parts.append(item.text)
+        else:
+            parts.extend(cell.text for row in item.rows for cell in row)
+    return squeeze("".join(parts))
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def accuracy(read: str, truth: str) -> float:
+    return 1 - edit_distance(read, truth) / max(1, len(truth))
+
+
+@cache
+def text_layer_page(source: str, page: int) -> str:
+    """The printed text of a corpus page, from its own text layer, laid out in reading order."""
+    raw = read_document(CORPUS / f"{source}.pdf")
+    return page_text(lay_out(raw)[page - 1])
+
+
+@cache
+def scanned_page(scan: str, page: int) -> str:
+    raw = ocr_document(read_document(SCANS / f"{scan}.pdf"), replace(OCR, threads=1))
+    return page_text(lay_out(raw)[page - 1])
+
+
+PROSE = [
+    (scan, i + 1)
+    for scan, pages in MANIFEST.items()
+    if scan != "scan-weekly-table"
+    for i, p in enumerate(pages)
+    if not p["keep_text"] and not p["sideways"]
+]
+
+
+@pytest.mark.parametrize(("scan", "page"), PROSE)
+def test_scanned_prose_is_read_to_99_percent_of_its_characters(scan: str, page: int) -> None:
+    source = MANIFEST[scan][page - 1]
+    truth = text_layer_page(source["source"], source["page"])
+    read = scanned_page(scan, page)
+    assert len(truth) > 150
+    assert accuracy(read, truth) >= 0.99, (read, truth)
+
+
+@pytest.mark.parametrize(("scan", "table"), [("scan-weekly-table", "t01"), ("scan-sideways", "t02")])
+def test_every_cell_of_a_scanned_table_is_read(scan: str, table: str) -> None:
+    truth = next(t for t in load_truth("hangzhou-weekly-2018-07-20")["tables"] if t["table_id"] == table)
+    (read,) = results()[scan].document.tables
+    assert read.title == truth["title"]
+    assert read.header == truth["header"]
+    assert read.values() == truth["rows"]
+    assert results()[scan].status == "ok"
+
+
+def test_a_table_scanned_sideways_is_turned_upright() -> None:
+    document = results()["scan-sideways"].document
+    assert [p.turn for p in document.ocr] == [90]  # scanned turned a quarter counter-clockwise
+    assert results()["scan-sideways"].warnings == ["pages 1 read by OCR (mean confidence 1.00; pages 1 turned upright)"]
+
+
+def test_skew_is_measured_and_taken_out() -> None:
+    document = results()["scan-weekly-table"].document
+    (page,) = document.ocr
+    # scanned turned 1.2° counter-clockwise (text runs uphill); the text lines' slope says 0.83°
+    # (the detector's boxes of short table cells lean less than the page), enough to level the rows
+    assert -1.3 <= page.skew <= -0.7
+
+
+def truth_on_page(kind: str, doc: str, text: str, key: str) -> list[dict]:
+    """The truth items printed on a page: those whose text is on it, and not only inside a longer
+    one that is (2018年5月底 is inside 2018年5月底前)."""
+    items = load_truth(doc)[kind]
+    longest = sorted({squeeze(i[key]) for i in items}, key=len, reverse=True)
+    found = []
+    for printed in longest:
+        if printed in text:
+            found.append(printed)
+            text = text.replace(printed, "\0")
+    return [i for i in items if squeeze(i[key]) in found]
+
+
+@pytest.mark.parametrize(("scan", "page"), [("scan-notice", 1), ("scan-notice", 2), ("scan-mixed", 2)])
+def test_the_facts_printed_on_a_scanned_page_are_found(scan: str, page: int) -> None:
+    source = MANIFEST[scan][page - 1]
+    facts = truth_on_page("facts", source["source"], text_layer_page(source["source"], source["page"]), "raw")
+    assert facts, "the page prints facts of the truth"
+    found = [(m.raw, m.value, m.unit) for m in results()[scan].records.metrics if m.page == page]
+    # a page scanned alone is read without its document's format, so 前100项 may come out as 100项
+    missing = [f for f in facts if not any(v == f["value"] and u == f["unit"] and r in f["raw"] for r, v, u in found)]
+    assert missing == []
+
+
+def test_the_deadlines_printed_on_scanned_pages_are_found() -> None:
+    text = text_layer_page("zhejiang-notice-2018-30", 3) + text_layer_page("zhejiang-notice-2018-30", 4)
+    truth = {
+        (d["deadline_text"], d["due"])
+        for d in truth_on_page("deadlines", "zhejiang-notice-2018-30", text, "deadline_text")
+    }
+    found = {(d.deadline_text, d.due) for d in results()["scan-notice"].records.deadlines}
+    assert len(truth) >= 3 and truth <= found
+
+
+def test_a_document_mixing_text_and_scanned_pages_reads_both() -> None:
+    result = results()["scan-mixed"]
+    assert result.status == "ok"
+    assert [p.page for p in result.document.ocr] == [2]
+    assert result.document.meta.title == load_truth("shaoxing-annual-2020")["meta"]["title"]
+    assert {m.page for m in result.records.metrics} == {1, 2} or {m.page for m in result.records.metrics} == {2}
+    assert all(m.confidence == 1.0 for m in result.records.metrics if m.page == 1)
+
+
+def test_a_traditional_scan_is_read_as_traditional() -> None:
+    assert results()["scan-traditional"].document.script == "traditional"
+
+
+def test_figures_carry_the_recognisers_confidence() -> None:
+    metrics = [m for r in results().values() for m in r.records.metrics if m.page in {p.page for p in r.document.ocr}]
+    assert metrics and all(0 < m.confidence <= 1 for m in metrics)
+    assert any(m.confidence < 1 for m in metrics)
+
+
+# --------------------------------------------------------------------------- real scans (../shared/realworld)
+REAL_OCR = ROOT / "tests" / "truth" / "ocr"
+# Cells OCR still misreads, each checked against the page image: small print in the Penghu scan's
+# 經費支用科目 column (補助-獎 as 補助一獎, 費 as 貨, 訓 as 刻, a line lost) and a 95 printed on the
+# cell border. Any other wrong cell fails the test; a cell read right that was wrong is welcome.
+KNOWN_MISREADS = {
+    ("tw-penghu-suggestions-2002-scan", 3): {(0, 5), (2, 5), (3, 4), (3, 5), (5, 5)},
+    ("tw-penghu-suggestions-2002-scan", 4): {(1, 5)},
+    ("tw-tainan-suggestions-2013-garbled", 1): set(),
+}
+
+
+@cache
+def real_pages(name: str, pages: tuple[int, ...], folder: str):
+    import pikepdf
+
+    source = pikepdf.open(REALWORLD / f"{name}.pdf")
+    part = pikepdf.new()
+    for page in pages:
+        part.pages.append(source.pages[page - 1])
+    path = Path(folder) / f"{name}-{'-'.join(map(str, pages))}.pdf"
+    part.save(path)
+    return extract_file(path, ocr=replace(OCR, threads=1))
+
+
+@needs_realworld()
+@pytest.mark.parametrize(
+    ("name", "pages", "page"),
+    [
+        ("tw-penghu-suggestions-2002-scan", (3, 4), 3),
+        ("tw-penghu-suggestions-2002-scan", (3, 4), 4),
+        ("tw-tainan-suggestions-2013-garbled", (1,), 1),
+    ],
+)
+def test_real_scans_and_broken_text_layers_come_out_with_their_tables(
+    name: str, pages: tuple[int, ...], page: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from extract.normalize import to_simplified
+
+    truth = next(
+        t for t in json.loads((REAL_OCR / f"{name}.json").read_text(encoding="utf-8"))["tables"] if t["page"] == page
+    )
+    document = real_pages(name, pages, str(tmp_path_factory.getbasetemp()))
+    (table,) = [t for t in document.tables if t.pages == [pages.index(page) + 1]]
+    read = table.values()
+    assert len(read) == len(truth["rows"]) and table.ncols == len(truth["rows"][0])
+    wrong = {
+        (r, c)
+        for r, row in enumerate(truth["rows"])
+        for c, cell in enumerate(row)
+        if squeeze(to_simplified(cell)) != squeeze(read[r][c])
+    }
+    assert wrong <= KNOWN_MISREADS[(name, page)], sorted(wrong - KNOWN_MISREADS[(name, page)])
+    assert 1 - len(wrong) / (len(read) * table.ncols) >= 0.9
