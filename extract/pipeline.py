@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .layout import lay_out
-from .model import Document, LaidOutPage, TextLine
+from .model import Document, LaidOutPage, RawDocument, TextLine
 from .normalize import detect_script, normalize_pages
 from .ocr import ocr_document
 from .read import Progress, read_document
@@ -22,7 +22,11 @@ def extract_file(
 ) -> Document:
     """One file's document model; ``doc_id`` defaults to the file's stem, ``progress`` hears of
     pages, ``ocr`` says which pages are read by OCR (by default those whose text layer cannot be)."""
-    raw = ocr_document(read_document(path, doc_id, progress), ocr, progress)
+    return document_from_raw(ocr_document(read_document(path, doc_id, progress), ocr, progress))
+
+
+def document_from_raw(raw: RawDocument) -> Document:
+    """The document model of pages already read (and OCRed): layout, normalisation, structure."""
     pages = lay_out(raw)
     script = detect_script(page_text(pages))
     normalize_pages(pages, script)
