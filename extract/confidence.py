@@ -1,12 +1,16 @@
 """Confidence: how sure the OCR was of a figure or a table, from the scores of the characters under it.
 
 Owns: looking up the characters an OCR page read (Document.ocr) inside a box, and the lowest
-score among them; a record or table from a text layer is certain (1). A figure whose box holds
-no OCR character at all on an OCR page gets the page's lowest score, never a false certainty.
+score among them; for a figure, the characters that print it (its box is its whole line, whose
+other characters say nothing about it); a record or table from a text layer is certain (1). A
+figure whose box holds no OCR character at all on an OCR page gets the page's lowest score,
+never a false certainty.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import replace
 
 from .model import BBox, Document, Metric, OcrPage, Table
@@ -18,16 +22,41 @@ def by_page(doc: Document) -> dict[int, OcrPage]:
     return {p.page: p for p in doc.ocr}
 
 
-def box_confidence(reading: OcrPage, bbox: BBox | None) -> float:
+def glyphs_in(reading: OcrPage, bbox: BBox) -> list[tuple[float, float, float, float, float, str]]:
+    """The characters read inside a box, in reading order (row by row, left to right)."""
+    x0, top, x1, bottom = bbox
+    inside = [
+        g
+        for g in reading.glyphs
+        if x0 - SLACK <= (g[0] + g[2]) / 2 <= x1 + SLACK and top - SLACK <= (g[1] + g[3]) / 2 <= bottom + SLACK
+    ]
+    return sorted(inside, key=lambda g: (round((g[1] + g[3]) / 2 / max(1.0, g[3] - g[1])), g[0]))
+
+
+def box_confidence(reading: OcrPage, bbox: BBox | None, printed: str = "") -> float:
+    """The lowest score of the characters in the box; of those printing ``printed`` when it is
+    found among them."""
     if bbox is None:
         return reading.confidence
-    x0, top, x1, bottom = bbox
-    scores = [
-        score
-        for gx0, gtop, gx1, gbottom, score in reading.glyphs
-        if x0 - SLACK <= (gx0 + gx1) / 2 <= x1 + SLACK and top - SLACK <= (gtop + gbottom) / 2 <= bottom + SLACK
-    ]
-    return min(scores) if scores else reading.confidence
+    inside = glyphs_in(reading, bbox)
+    if not inside:
+        return reading.confidence
+    scores = [g[4] for g in inside]
+    target = plain(printed)
+    if target:
+        spread = [(ch, g[4]) for g in inside for ch in plain(g[5])]
+        text = "".join(ch for ch, _ in spread)
+        at = text.find(target)
+        if at >= 0:
+            scores = [score for _, score in spread[at : at + len(target)]]
+    return min(scores)
+
+
+def plain(text: str) -> str:
+    """Text as the records hold it: NFKC, simplified, no spaces."""
+    from .normalize import to_simplified
+
+    return re.sub(r"\s+", "", to_simplified(unicodedata.normalize("NFKC", text)))
 
 
 def scored_metrics(metrics: list[Metric], doc: Document) -> list[Metric]:
@@ -36,7 +65,7 @@ def scored_metrics(metrics: list[Metric], doc: Document) -> list[Metric]:
     if not pages:
         return metrics
     return [
-        replace(m, confidence=round(box_confidence(pages[m.page], m.bbox), 4)) if m.page in pages else m
+        replace(m, confidence=round(box_confidence(pages[m.page], m.bbox, m.raw), 4)) if m.page in pages else m
         for m in metrics
     ]
 

@@ -76,8 +76,8 @@ class OcrPage:
     confidence: float = 1.0  # the lowest character score on the page
     mean_confidence: float = 1.0
     seconds: float = 0.0
-    # every character read, (x0, top, x1, bottom, score) in page points, to score figures by their box
-    glyphs: list[tuple[float, float, float, float, float]] = field(default_factory=list)
+    # every character read, (x0, top, x1, bottom, score, text) in page points, to score figures
+    glyphs: list[tuple[float, float, float, float, float, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -57,8 +57,9 @@ class OcrSettings:
     # seen ("—" as "-", a lone "1" as "一", a handwritten digit) scored 0.29-0.78; correct digits
     # in print score 0.95-1.0.
     min_confidence: float = 0.9
-    # Seconds one OCR page adds to a document's time limit: ~7 s a page on one loaded core here.
-    seconds_per_page: float = 60.0
+    # Seconds one OCR page adds to a document's time limit: 5-8 s a page on one loaded core here,
+    # 15 s for a sideways page read twice; 20 keeps a hung OCR job bounded.
+    seconds_per_page: float = 20.0
     # Worker threads for a document's OCR pages (onnxruntime releases the GIL; one intra-op
     # thread each). 0: the cores this process may use.
     threads: int = 0

@@ -128,9 +128,9 @@ def test_a_table_scanned_sideways_is_turned_upright() -> None:
 def test_skew_is_measured_and_taken_out() -> None:
     document = results()["scan-weekly-table"].document
     (page,) = document.ocr
-    # scanned turned 1.2° counter-clockwise (text runs uphill); the text lines' slope says 0.83°
-    # (the detector's boxes of short table cells lean less than the page), enough to level the rows
-    assert -1.3 <= page.skew <= -0.7
+    # scanned turned 1.2° counter-clockwise (text runs uphill): measured on the table's rulings
+    # (the text lines' slope says 0.83°: the detector's short cell boxes lean less than the page)
+    assert page.skew == pytest.approx(-1.2, abs=0.1)
 
 
 def truth_on_page(kind: str, doc: str, text: str, key: str) -> list[dict]:
@@ -240,3 +240,76 @@ def test_real_scans_and_broken_text_layers_come_out_with_their_tables(
     }
     assert wrong <= KNOWN_MISREADS[(name, page)], sorted(wrong - KNOWN_MISREADS[(name, page)])
     assert 1 - len(wrong) / (len(read) * table.ncols) >= 0.9
+
+
+# --------------------------------------------------------------------------- units of the OCR stage
+def glyph_row(
+    text: str, scores: list[float], top: float = 100.0
+) -> list[tuple[float, float, float, float, float, str]]:
+    return [(10.0 * i, top, 10.0 * i + 9, top + 12, score, ch) for i, (ch, score) in enumerate(zip(text, scores))]
+
+
+def test_a_figure_is_scored_by_its_own_characters_not_its_whole_line() -> None:
+    from extract.confidence import box_confidence
+    from extract.model import OcrPage
+
+    page = OcrPage(1, "scan", confidence=0.6, glyphs=glyph_row("完成率，達到50%", [1, 1, 1, 0.6, 1, 1, 1, 1, 1]))
+    line = (0.0, 100.0, 90.0, 112.0)
+    assert box_confidence(page, line, "50%") == 1
+    assert box_confidence(page, line, "") == 0.6  # no figure named: the whole box
+    low = OcrPage(1, "scan", glyphs=glyph_row("共12個", [1, 0.7, 1, 1]))
+    assert box_confidence(low, (0.0, 100.0, 40.0, 112.0), "12个") == 0.7  # simplified in records
+
+
+def char(text: str, x0: float, size: float = 10.0, top: float = 100.0, score: float = 0.99):
+    from extract.model import Char
+
+    return Char(text, x0, top, x0 + 5, top + size, size, "OCR", confidence=score)
+
+
+def test_a_figure_the_text_layer_prints_otherwise_is_flagged() -> None:
+    from extract.ocr import keep_layer_digits
+
+    ocr = [char("1", 0), char("3", 5), char("0", 10)]
+    layer = [char("1", 0), char("3", 5), char("0", 10), char("0", 15)]
+    assert [c.confidence for c in keep_layer_digits(ocr, layer[:3])] == [1.0, 1.0, 1.0]
+    assert [c.confidence for c in keep_layer_digits(ocr, layer)] == [0.5, 0.5, 0.5]
+    assert "".join(c.text for c in keep_layer_digits(ocr, layer)) == "130"  # OCR's reading, flagged
+
+
+def test_line_heights_of_one_type_size_are_one_size_across_pages() -> None:
+    from extract.model import RawPage
+    from extract.ocr import snap_sizes
+
+    pages = {
+        1: RawPage(1, 595, 842, chars=[char("甲", 0, 19.9), char("乙", 0, 20.4, top=130), char("标", 0, 28.0, top=60)]),
+        2: RawPage(2, 595, 842, chars=[char("丙", 0, 21.35), char("丁", 0, 20.8, top=130)]),
+    }
+    sizes = {c.text: c.size for page in snap_sizes(pages).values() for c in page.chars}
+    assert sizes["甲"] == sizes["乙"] == sizes["丙"] == sizes["丁"] and sizes["标"] == 28.0
+
+
+def test_a_page_too_large_to_render_whole_is_rendered_smaller(tmp_path: Path) -> None:
+    import pikepdf
+
+    from extract.ocr.render import MAX_PIXELS, PageRenderer
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(14400, 14400))
+    path = tmp_path / "huge.pdf"
+    pdf.save(path)
+    image, dpi = PageRenderer(path.read_bytes()).render(1, 150)
+    assert max(image.shape) <= MAX_PIXELS and dpi < 150
+
+
+def test_a_page_ocr_fails_on_stays_unread_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    import extract.ocr as ocr
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("onnxruntime: bad allocation")
+
+    monkeypatch.setattr(ocr, "read_page", broken)
+    raw = ocr.ocr_document(read_document(SCANS / "scan-sideways.pdf"), replace(OCR, threads=1))
+    (page,) = raw.pages
+    assert page.quality == "no_text" and page.ocr is None
+    assert "OCR failed on the page (RuntimeError: onnxruntime: bad allocation)" in page.quality_detail

@@ -21,7 +21,7 @@ from ..model import Char, Edge, OcrPage, RawDocument, RawPage
 from ..quality import HANZI
 from ..settings import OCR, OcrSettings
 from .engine import INSTALL_HINT, OcrLine, OcrUnavailable, model_dir, read_image
-from .orient import level, level_image, skew_degrees, turn_image, turn_needed
+from .orient import level, level_image, ruling_skew, skew_degrees, turn_image, turn_needed
 from .render import PageRenderer
 from .rulings import ruling_edges
 
@@ -31,7 +31,8 @@ FIGURE_CHARS = DIGITS | set(",.")
 MIN_VECTOR_EDGES = 4  # a page drawing this many ruling lines has its own; the scan's are not looked for
 GLYPH_ORDER_SHARE = 0.3  # in real text neighbouring characters are consecutive code points ~2% of the time
 MIN_WORD_SHARE = 0.6  # Latin letters and digits in a page of text without hanzi (English prose: ~0.8)
-SIZE_JITTER = 0.12  # detector boxes of one type size differ by up to 8%; sizes 12% apart are distinct
+DISAGREE_SCORE = 0.5  # below any threshold: a figure the text layer prints otherwise is flagged
+SIZE_GAP = 0.04  # sorted line heights of one type size follow each other within 1-2%; sizes differ by 10% and more
 Progress = Any
 
 
@@ -61,6 +62,7 @@ def ocr_document(raw: RawDocument, settings: OcrSettings = OCR, progress: Progre
             read = dict(zip((p.number for p in todo), pool.map(lambda p: ocr_page(p, renderer, settings), todo)))
     finally:
         renderer.close()
+    read = snap_sizes(read)
     return replace(raw, pages=[read.get(p.number, p) for p in raw.pages])
 
 
@@ -78,24 +80,34 @@ def available_cores() -> int:
 
 
 def ocr_page(page: RawPage, renderer: PageRenderer, settings: OcrSettings) -> RawPage:
+    """One page read by OCR; a failure spoils that page only, which stays unread with the reason."""
+    try:
+        return read_page(page, renderer, settings)
+    except Exception as exc:  # onnxruntime, OpenCV and PDFium raise their own types
+        why = f"OCR failed on the page ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
+        return replace(page, quality_detail=f"{page.quality_detail}; {why}" if page.quality_detail else why)
+
+
+def read_page(page: RawPage, renderer: PageRenderer, settings: OcrSettings) -> RawPage:
     """One page read by OCR: upright, level, its characters and ruling lines in PDF points."""
     started = time.perf_counter()
-    gray = renderer.render(page.number, settings.dpi)
+    gray, dpi = renderer.render(page.number, settings.dpi)
     lines = read_image(as_bgr(gray))
     turn = turn_needed(gray, lines)
     if turn:
         gray = turn_image(gray, turn)
         lines = read_image(as_bgr(gray))
-    angle = skew_degrees(lines)
+    ruled = ruling_skew(gray)
+    angle = ruled if ruled is not None else skew_degrees(lines)
     height, width = gray.shape[:2]
-    scale = 72 / settings.dpi
+    scale = 72 / dpi
     chars = characters(lines, angle, (width / 2, height / 2), scale)
     size = (width * scale, height * scale)
     same_frame = turn == 0 and abs(size[0] - page.width) < 2 and abs(size[1] - page.height) < 2
     if same_frame:
         chars = keep_layer_digits(chars, page.chars)
     own_edges = page.edges if same_frame else []
-    edges = own_edges if len(own_edges) >= MIN_VECTOR_EDGES else ruling_edges(level_image(gray, angle), settings.dpi)
+    edges = own_edges if len(own_edges) >= MIN_VECTOR_EDGES else ruling_edges(level_image(gray, angle), dpi)
     scores = [c.confidence for c in chars]
     reading = OcrPage(
         page=page.number,
@@ -106,7 +118,8 @@ def ocr_page(page: RawPage, renderer: PageRenderer, settings: OcrSettings) -> Ra
         mean_confidence=round(sum(scores) / len(scores), 4) if scores else 0.0,
         seconds=round(time.perf_counter() - started, 2),
         glyphs=[
-            (round(c.x0, 1), round(c.top, 1), round(c.x1, 1), round(c.bottom, 1), round(c.confidence, 4)) for c in chars
+            (round(c.x0, 1), round(c.top, 1), round(c.x1, 1), round(c.bottom, 1), round(c.confidence, 4), c.text)
+            for c in chars
         ],
     )
     quality, detail = ocr_verdict(chars, page.quality_detail)
@@ -152,9 +165,8 @@ def characters(lines: list[OcrLine], angle: float, centre: tuple[float, float], 
     heights = [
         max(1.0, level(ln.quad[3], angle, centre)[1] - level(ln.quad[0], angle, centre)[1]) * scale for ln in lines
     ]
-    sizes = snapped(heights)
     chars = []
-    for line, line_height in zip(lines, sizes):
+    for line, line_height in zip(lines, heights):
         for glyph in line.glyphs:
             xs = [level(p, angle, centre)[0] for p in glyph.quad]
             ys = [level(p, angle, centre)[1] for p in glyph.quad]
@@ -174,30 +186,33 @@ def characters(lines: list[OcrLine], angle: float, centre: tuple[float, float], 
     return chars
 
 
-def snapped(heights: list[float]) -> list[float]:
-    """Line heights with the detector's jitter taken out: heights within SIZE_JITTER of each other
-    are one type size (their median). The detector's boxes for one body size vary by up to 8%
-    on our scans (19.2 and 20.6 pt for 16 pt text), which the layout would take for a new paragraph."""
-    order = sorted(range(len(heights)), key=lambda i: heights[i])
-    out = list(heights)
-    group: list[int] = []
-    for i in [*order, None]:
-        if i is not None and group and heights[i] <= heights[group[0]] * (1 + SIZE_JITTER):
-            group.append(i)
-            continue
-        if group:
-            middle = sorted(heights[j] for j in group)[len(group) // 2]
-            for j in group:
-                out[j] = middle
-        group = [i] if i is not None else []
-    return out
+def snap_sizes(pages: dict[int, RawPage]) -> dict[int, RawPage]:
+    """Every OCR page's line heights with the detector's jitter taken out, across the document:
+    heights that follow each other with gaps under SIZE_GAP are one type size (their median). The
+    detector's boxes for one body size spread over 8% on our scans (19.2-20.6 pt for 16 pt text),
+    on one page and from page to page, which the layout would take for new paragraphs."""
+    every = sorted(c.size for page in pages.values() for c in page.chars)
+    if not every:
+        return pages
+    groups: list[list[float]] = [[every[0]]]
+    for size in every[1:]:
+        if size > groups[-1][-1] * (1 + SIZE_GAP):
+            groups.append([])
+        groups[-1].append(size)
+    typeset = {size: group[len(group) // 2] for group in groups for size in group}
+    return {n: replace(page, chars=[resized(c, typeset[c.size]) for c in page.chars]) for n, page in pages.items()}
+
+
+def resized(ch: Char, size: float) -> Char:
+    middle = (ch.top + ch.bottom) / 2
+    return replace(ch, size=size, top=middle - size / 2, bottom=middle + size / 2)
 
 
 def keep_layer_digits(chars: list[Char], layer: list[Char]) -> list[Char]:
     """Where the text layer prints the same figure as OCR read (a run of digits, commas, points),
     the layer's characters and boxes are kept and the figure is certain. Where they differ, OCR's
-    reading stands with its own score: pairing single digits went wrong (the even split of a
-    word's box put "1,300"'s 3 over the layer's 0)."""
+    reading stands, flagged (DISAGREE_SCORE): pairing single digits went wrong (the even split of
+    a word's box put "1,300"'s 3 over the layer's 0), and neither side can be taken on trust."""
     figures = [c for c in layer if c.text in FIGURE_CHARS]
     if not figures:
         return chars
@@ -219,6 +234,8 @@ def keep_layer_digits(chars: list[Char], layer: list[Char]) -> list[Char]:
         )
         if "".join(d.text for d in under) == "".join(c.text for c in run):
             out.extend(replace(c, x0=d.x0, x1=d.x1, confidence=1.0) for c, d in zip(run, under))
+        elif under:  # the layer prints another figure here: which is right is for a reader to see
+            out.extend(replace(c, confidence=min(c.confidence, DISAGREE_SCORE)) for c in run)
         else:
             out.extend(run)
     return out

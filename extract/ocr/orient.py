@@ -20,7 +20,10 @@ SAMPLE_LINES = 12  # longest lines scored per candidate turn (~0.3 s)
 MIN_SIDEWAYS_LINES = 3
 FLIP_MARGIN = 0.05  # an upside-down reading must beat the upright one by this much in mean score
 MIN_SKEW_DEG = 0.1  # below this the rows already line up
-MAX_SKEW_DEG = 10.0  # above this it is a drawing or a stamp, not the page's slant
+MAX_SKEW_DEG = 10.0
+RULING_SHARE = 0.3  # a ruling spans this share of the page's width at least
+MIN_RULINGS = 3
+STROKE_PX = 40  # longer than a character at 150 dpi (~25 px), short enough to stay straight on a slant  # above this it is a drawing or a stamp, not the page's slant
 
 
 def turn_needed(image: Any, lines: list[OcrLine]) -> int:
@@ -63,6 +66,34 @@ def skew_degrees(lines: list[OcrLine]) -> float:
         return 0.0
     angle = median(slopes)
     return angle if MIN_SKEW_DEG <= abs(angle) <= MAX_SKEW_DEG else 0.0
+
+
+def ruling_skew(image: Any) -> float | None:
+    """The slant of a page's long horizontal rulings, in degrees, when it has at least
+    MIN_RULINGS of them: more exact than the text's, whose short cell boxes lean less than the
+    page (a table scanned 1.2° askew: text lines say 0.83°)."""
+    import cv2
+
+    width = image.shape[1]
+    ink = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    # only horizontal strokes longer than a character: a 1.2° slant drifts under a pixel over them
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (STROKE_PX, 1)))
+    found = cv2.HoughLinesP(
+        ink, 1, math.pi / 1800, threshold=max(50, width // 4), minLineLength=width * RULING_SHARE, maxLineGap=4
+    )
+    if found is None:
+        return None
+    slopes = []
+    for x0, y0, x1, y1 in found.reshape(-1, 4).tolist():
+        if x1 < x0:
+            x0, y0, x1, y1 = x1, y1, x0, y0
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        if abs(angle) <= MAX_SKEW_DEG:
+            slopes.append(angle)
+    if len(slopes) < MIN_RULINGS:
+        return None
+    angle = median(slopes)
+    return angle if abs(angle) >= MIN_SKEW_DEG else 0.0
 
 
 def level(point: tuple[float, float], angle: float, centre: tuple[float, float]) -> tuple[float, float]:

@@ -19,7 +19,7 @@ TOUCH_PT = 4.0  # a ruling's end lies this close to the line it meets (scans ove
 FREE_SHARE = 0.5  # a stroke this share of the page long is a ruling even with no crossing line
 
 
-def ruling_edges(gray: Any, dpi: int) -> list[Edge]:
+def ruling_edges(gray: Any, dpi: float) -> list[Edge]:
     import cv2
 
     scale = 72 / dpi
