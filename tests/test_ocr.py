@@ -313,3 +313,16 @@ def test_a_page_ocr_fails_on_stays_unread_with_the_reason(monkeypatch: pytest.Mo
     (page,) = raw.pages
     assert page.quality == "no_text" and page.ocr is None
     assert "OCR failed on the page (RuntimeError: onnxruntime: bad allocation)" in page.quality_detail
+
+
+def test_strokes_that_end_inside_cells_are_not_rulings() -> None:
+    from extract.model import Edge
+    from extract.ocr.rulings import grid_lines
+
+    frame = [Edge("h", 30, 100, 500, 100), Edge("h", 30, 140, 500, 140), Edge("h", 30, 180, 500, 180)]
+    frame += [Edge("v", 30, 100, 30, 180), Edge("v", 200, 100, 200, 180), Edge("v", 500, 100, 500, 180)]
+    streak = Edge("h", 220, 160, 262, 160)  # small print run together: it ends in the middle of a cell
+    stub = Edge("v", 350, 150, 350, 178)  # a stroke of a large character
+    assert grid_lines([*frame, streak, stub], 595, 842) == [e for e in frame if e.orientation == "h"] + [
+        e for e in frame if e.orientation == "v"
+    ]
