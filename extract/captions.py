@@ -30,7 +30,10 @@ NOT_TITLE = re.compile(
     r"^[(（][^()（）]{1,30}[)）]$"
     r"|^(?:至|截至|截止|统计(?:时间|期间|日期|截止日)?[:：]?)[^，。]{0,20}(?:止|底|末|日|月)?$"
     r"|^(?:\d{2,4}|[〇一二三四五六七八九十]{2,4})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$"
+    r"|^(?:\d{2,4}\s*年)?\s*\d{1,2}\s*月?\s*(?:至|-|－|~)\s*(?:\d{2,4}\s*年)?\s*\d{1,2}\s*月\s*份?$"
 )
+# a table's number printed alone (表4, 附表2): the title, when there is one, is the line above it
+NUMBER_ONLY = re.compile(r"^附?表\s*[\d一二三四五六七八九十]{1,3}$")
 CAPTION_LENGTH = 60  # characters: longer lines above a table are prose, not its title
 
 
@@ -70,6 +73,7 @@ def caption_above(texts: list[tuple[tuple[int, ...], str]]) -> Caption:
     """From the lines above a table, nearest first (the blocks of a printed line, its text): its
     caption and unit."""
     unit, source, used = None, None, []
+    number: tuple[str, tuple[int, ...]] | None = None
     for blocks, line in texts:
         pieces = [p for p in line.split(LINE_PIECES) if p.strip()]
         if any(is_unit_line(p) for p in pieces):
@@ -82,10 +86,19 @@ def caption_above(texts: list[tuple[tuple[int, ...], str]]) -> Caption:
         if not pieces:
             continue
         text = " ".join(re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", p).strip() for p in pieces)
+        compact = re.sub(r"\s+", "", text)
+        if len(compact) == 1:  # a lone character (a speck read by OCR, a page mark) parts nothing
+            continue
+        if NUMBER_ONLY.match(compact) and number is None:
+            number = (text, tuple(blocks))
+            continue
         if could_be_caption(text):
             used.extend(blocks)
             return Caption(text, unit, source, tuple(used))
         break
+    if number is not None:
+        used.extend(number[1])
+        return Caption(number[0], unit, source, tuple(used))
     return Caption(None, unit, source, tuple(used))
 
 
