@@ -23,7 +23,7 @@ from typing import Any
 
 from . import cache
 from .apply import apply_rules
-from .confidence import low_confidence
+from .confidence import low_confidence, table_confidence
 from .errors import ReadError
 from .model import Document, Records
 from .ocr.engine import INSTALL_HINT
@@ -181,14 +181,22 @@ def ocr_warnings(document: Document, records: Records) -> list[str]:
     turned = [p.page for p in document.ocr if p.turn]
     said = f"pages {page_ranges([p.page for p in document.ocr])} read by OCR (mean confidence {mean:.2f}"
     said += f"; pages {page_ranges(turned)} turned upright)" if turned else ")"
+    notes = [said]
     unsure = low_confidence(records.metrics, OCR.min_confidence)
-    if not unsure:
-        return [said]
-    pages = page_ranges(sorted({m.page for m in unsure if m.page}))
-    return [
-        said,
-        f"{len(unsure)} figures read by OCR with confidence below {OCR.min_confidence:g} (pages {pages}): check them against the page",
-    ]
+    if unsure:
+        pages = page_ranges(sorted({m.page for m in unsure if m.page}))
+        notes.append(
+            f"{len(unsure)} figures read by OCR with confidence below {OCR.min_confidence:g} (pages {pages}): "
+            "check them against the page"
+        )
+    tables = [(t, table_confidence(t, document)) for t in document.tables]
+    shaky = [f"{t.table_id} (page {page_ranges(t.pages)}, {c:.2f})" for t, c in tables if c < OCR.min_confidence]
+    if shaky:  # a blurred ruling or a misread label spoils a table's shape, not only its figures
+        notes.append(
+            f"tables read by OCR with characters below confidence {OCR.min_confidence:g}: {', '.join(shaky)}; "
+            "check their cells against the page"
+        )
+    return notes
 
 
 MIN_DOCUMENT_HANZI = 20  # fewer in a whole document: its words were not read

@@ -222,7 +222,7 @@ def keep_layer_digits(chars: list[Char], layer: list[Char]) -> list[Char]:
     reading stands, flagged (DISAGREE_SCORE): pairing single digits went wrong (the even split of
     a word's box put "1,300"'s 3 over the layer's 0), and neither side can be taken on trust."""
     figures = [c for c in layer if c.text in FIGURE_CHARS]
-    if not figures:
+    if not figures:  # no digit in the layer: nothing to confirm or contradict
         return chars
     out: list[Char] = []
     for run in figure_runs(chars):
@@ -231,6 +231,10 @@ def keep_layer_digits(chars: list[Char], layer: list[Char]) -> list[Char]:
             continue
         x0, x1 = min(c.x0 for c in run), max(c.x1 for c in run)
         top, bottom = run[0].top, run[0].bottom
+        inside = [d for d in layer if x0 <= (d.x0 + d.x1) / 2 <= x1 and top <= (d.top + d.bottom) / 2 <= bottom]
+        if any(d.text not in FIGURE_CHARS for d in inside):  # the layer prints no figure here (Tainan's 10 is 鯤鯓)
+            out.extend(run)
+            continue
         slack = (x1 - x0) / len(run) / 2
         under = sorted(
             (
