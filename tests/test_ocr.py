@@ -331,3 +331,20 @@ def test_strokes_that_end_inside_cells_are_not_rulings() -> None:
     assert grid_lines([*frame, streak, stub], 595, 842) == [e for e in frame if e.orientation == "h"] + [
         e for e in frame if e.orientation == "v"
     ]
+
+
+def test_digits_the_text_layer_holds_are_kept_where_ocr_reads_the_same(tmp_path: Path) -> None:
+    from scans import digits_over_picture
+
+    path = tmp_path / "drawn.pdf"
+    path.write_bytes(digits_over_picture(CORPUS / "hangzhou-weekly-2018-08-03.pdf", 7))
+    raw = read_document(path)
+    assert raw.pages[0].quality == "no_text"  # Chinese drawn as a picture, only the digits as text
+    (page,) = ocr_document(raw, replace(OCR, threads=1)).pages
+    digits = [c for c in page.chars if c.text.isdigit()]
+    confirmed = [c for c in digits if c.confidence == 1.0]
+    # the layer's 100 under OCR's 106 (活跃率 100%): flagged, never passed as certain
+    assert len(digits) == 329 and len(confirmed) == 326
+    assert all(c.confidence <= 0.5 for c in digits if c.confidence != 1.0)
+    layer_boxes = {(round(c.x0, 2), round(c.x1, 2)) for c in raw.pages[0].chars}
+    assert all((round(c.x0, 2), round(c.x1, 2)) in layer_boxes for c in confirmed)  # the layer's own boxes

@@ -32,6 +32,7 @@ FIGURE_CHARS = DIGITS | set(",.")
 MIN_VECTOR_EDGES = 4  # a page drawing this many ruling lines has its own; the scan's are not looked for
 GLYPH_ORDER_SHARE = 0.3  # in real text neighbouring characters are consecutive code points ~2% of the time
 MIN_WORD_SHARE = 0.6  # Latin letters and digits in a page of text without hanzi (English prose: ~0.8)
+RUN_GAP = 0.5  # font sizes: a wider gap between digits parts two figures
 DISAGREE_SCORE = 0.5  # below any threshold: a figure the text layer prints otherwise is flagged
 SIZE_JITTER = 0.1  # detector boxes of one type size spread over 8%; sizes set apart differ by 25% and more
 Progress = Any
@@ -259,7 +260,11 @@ def figure_runs(chars: list[Char]) -> list[list[Char]]:
     for ch in chars:
         kind = ch.text in FIGURE_CHARS
         last = runs[-1][-1] if runs else None
-        same_line = last is not None and abs((last.top + last.bottom) - (ch.top + ch.bottom)) / 2 < ch.size / 2
+        same_line = (
+            last is not None
+            and abs((last.top + last.bottom) - (ch.top + ch.bottom)) / 2 < ch.size / 2
+            and ch.x0 - last.x1 < ch.size * RUN_GAP  # figures in neighbouring cells are two figures
+        )
         if runs and same_line and (runs[-1][0].text in FIGURE_CHARS) == kind:
             runs[-1].append(ch)
         else:
