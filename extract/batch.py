@@ -31,7 +31,7 @@ from .pipeline import extract_file
 from .read import Progress, display_path, reading_kind
 from .rules import RulesArg, RuleSet, load_rules, rule_layers
 from .settings import LIMITS, OCR, Limits, OcrSettings
-from .workers import Outcome, run_tasks
+from .workers import Outcome, run_tasks, usable_cores
 
 UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 HANZI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -339,14 +339,6 @@ def run_batch(
     if tasks:
         run_tasks(process_file, tasks, workers, finished, progressed, limits)
     return [results[i] for i in range(len(paths))]
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity, which containers set), not the machine's."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def oversized(path: Path, limits: Limits) -> str:

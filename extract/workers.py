@@ -297,3 +297,11 @@ def silence_output() -> None:
     for fd in (1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, which containers set), not the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1

@@ -18,9 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from ..model import Char, Edge, OcrPage, RawDocument, RawPage
+from ..model import Char, OcrPage, RawDocument, RawPage
 from ..quality import HANZI
 from ..settings import OCR, OcrSettings
+from ..workers import usable_cores
 from .engine import INSTALL_HINT, OcrLine, OcrUnavailable, model_dir, read_image
 from .orient import level, level_image, ruling_skew, skew_degrees, turn_image, turn_needed
 from .render import PageRenderer
@@ -54,12 +55,12 @@ def ocr_document(raw: RawDocument, settings: OcrSettings = OCR, progress: Progre
     try:
         model_dir()
     except OcrUnavailable as exc:
-        return replace(raw, pages=[unavailable(p, str(exc)) if p in todo else p for p in raw.pages])
+        return replace(raw, pages=[unread(p, str(exc)) if p in todo else p for p in raw.pages])
     if progress:
         progress(ocr_pages=len(todo), extra_s=len(todo) * settings.seconds_per_page)
     renderer = PageRenderer(raw.data)
     try:
-        threads = max(1, min(len(todo), settings.threads or available_cores()))
+        threads = max(1, min(len(todo), settings.threads or usable_cores()))
         with ThreadPoolExecutor(max_workers=threads) as pool:
             read = dict(zip((p.number for p in todo), pool.map(lambda p: ocr_page(p, renderer, settings), todo)))
     finally:
@@ -68,17 +69,9 @@ def ocr_document(raw: RawDocument, settings: OcrSettings = OCR, progress: Progre
     return replace(raw, pages=[read.get(p.number, p) for p in raw.pages])
 
 
-def unavailable(page: RawPage, why: str) -> RawPage:
+def unread(page: RawPage, why: str) -> RawPage:
+    """The page left as the read stage judged it, with why OCR could not read it."""
     return replace(page, quality_detail=f"{page.quality_detail}; {why}" if page.quality_detail else why)
-
-
-def available_cores() -> int:
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def ocr_page(page: RawPage, renderer: PageRenderer, settings: OcrSettings) -> RawPage:
@@ -86,8 +79,7 @@ def ocr_page(page: RawPage, renderer: PageRenderer, settings: OcrSettings) -> Ra
     try:
         return read_page(page, renderer, settings)
     except Exception as exc:  # onnxruntime, OpenCV and PDFium raise their own types
-        why = f"OCR failed on the page ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
-        return replace(page, quality_detail=f"{page.quality_detail}; {why}" if page.quality_detail else why)
+        return unread(page, f"OCR failed on the page ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})")
 
 
 def read_page(page: RawPage, renderer: PageRenderer, settings: OcrSettings) -> RawPage:
@@ -272,4 +264,4 @@ def figure_runs(chars: list[Char]) -> list[list[Char]]:
     return runs
 
 
-__all__ = ["INSTALL_HINT", "Edge", "needs_ocr", "ocr_document"]
+__all__ = ["INSTALL_HINT", "needs_ocr", "ocr_document"]
