@@ -10,9 +10,11 @@ neither users nor CI need LibreOffice.
     python corpus/build.py pdf NAME...    # only some PDFs
     python corpus/build.py truth          # only the truth files
     python corpus/build.py scans          # scanned copies of some pages, for the OCR tests (scan.py)
+    python corpus/build.py producers      # the producer matrix (producers.yaml): Chromium and ReportLab renderings
 
 Needs: python-docx, matplotlib, pikepdf, PyYAML and ``soffice`` with CJK fonts
-(Debian: libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-wqy-zenhei).
+(Debian: libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-wqy-zenhei); the producer
+matrix also needs ``chromium`` (Debian) and ``reportlab`` (PyPI).
 """
 
 from __future__ import annotations
@@ -299,6 +301,40 @@ def make_deterministic(src: Path, dst: Path, doc: dict[str, Any]) -> None:
         pdf.save(dst, deterministic_id=True)
 
 
+PRODUCERS = HERE / "producers"
+
+
+def rendering_name(spec: dict[str, Any]) -> str:
+    wide = "-landscape" if spec.get("landscape") else ""
+    return f"{spec['source']}.{spec['producer']}-{spec['tables']}{wide}"
+
+
+def render_producers() -> list[Path]:
+    """Every rendering of producers.yaml, made deterministic like the corpus PDFs."""
+    matrix = yaml.safe_load((HERE / "producers.yaml").read_text(encoding="utf-8"))
+    PRODUCERS.mkdir(exist_ok=True)
+    made = []
+    for spec in matrix["renderings"]:
+        doc = load_source(spec["source"])
+        out = PRODUCERS / f"{rendering_name(spec)}.pdf"
+        with tempfile.TemporaryDirectory() as tmp:
+            tmpdir = Path(tmp)
+            printed = tmpdir / "printed.pdf"
+            if spec["producer"] == "chromium":
+                from render_html import render_pdf as render_with_chromium
+
+                render_with_chromium(doc, printed, tmpdir, spec["tables"], bool(spec.get("landscape")))
+            elif spec["producer"] == "reportlab":
+                from render_pdfgen import render_pdf as render_with_reportlab
+
+                render_with_reportlab(doc, printed, tmpdir, spec["tables"], bool(spec.get("landscape")))
+            else:
+                raise ValueError(f"unknown producer {spec['producer']!r}")
+            make_deterministic(printed, out, doc)
+        made.append(out)
+    return made
+
+
 def record_manifest(name: str) -> None:
     """corpus/manifest.json: pages and sha256 of each rendered PDF, for the corpus tests."""
     import pikepdf
@@ -329,6 +365,10 @@ def names(args: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE))
     what, rest = (argv[0], argv[1:]) if argv else ("all", [])
+    if what == "producers":
+        for path in render_producers():
+            print("pdf  ", path.relative_to(HERE.parent))
+        return 0
     if what == "scans":
         from scan import build_all
 

@@ -2,7 +2,8 @@
 
 Owns: script detection and OpenCC traditional→simplified conversion; narrowing full-width
 digits, letters and the ideographic space (NFKC, applied only to those and to CJK compatibility
-ideographs, so Chinese punctuation stays as printed); CJK-aware spacing (no space between
+ideographs, so Chinese punctuation stays as printed; radical-supplement characters a font prints
+for whole hanzi, ⺠ for 民, mapped by radicals.tsv); CJK-aware spacing (no space between
 Chinese characters, or between Chinese and digits: "截止 8 月 3 日" → "截止8月3日", "市场监 管局" →
 "市场监管局"; spaces between Latin words kept); markdown "**bold**" markers from text input dropped.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from .model import Cell, LaidOutPage, PageTable, TextLine
 
@@ -58,11 +60,24 @@ def narrow(text: str) -> str:
             out.append(unicodedata.normalize("NFKC", ch))
         elif ch == "\u3000" or ch == "\xa0":
             out.append(" ")
-        elif 0xF900 <= code <= 0xFAFF or 0x2F00 <= code <= 0x2FDF or 0x2E80 <= code <= 0x2EFF:
+        elif 0x2E80 <= code <= 0x2EFF:
+            out.append(radicals().get(ch) or unicodedata.normalize("NFKC", ch))
+        elif 0xF900 <= code <= 0xFAFF or 0x2F00 <= code <= 0x2FDF:
             out.append(unicodedata.normalize("NFKC", ch))
         else:
             out.append(ch)
     return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def radicals() -> dict[str, str]:
+    """Radical-supplement characters printed for whole hanzi (⺠ for 民, ⻔ for 门): radicals.tsv."""
+    table = {}
+    for line in (Path(__file__).parent / "radicals.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            _, radical, hanzi, *_ = line.split("\t")
+            table[radical] = hanzi
+    return table
 
 
 def tidy_spaces(text: str) -> str:
