@@ -11,9 +11,7 @@ page end, and a merged cell whose bottom border is on the next page, instead of 
 from __future__ import annotations
 
 from .model import Cell, Edge, PageTable
-
-SNAP = 3.0  # points: lines this close are one grid line; a line's end this near another line touches it
-COVER = 0.5  # share of a grid cell's side a ruling line must run along to part two cells
+from .settings import TABLES
 
 
 def lattice_tables(edges: list[Edge], page: int) -> list[PageTable]:
@@ -38,9 +36,9 @@ def touching_groups(edges: list[Edge]) -> list[list[Edge]]:
 
     for h in horizontal:
         he = edges[h]
-        for k in range(bisect_left(xs, he.x0 - SNAP), bisect_right(xs, he.x1 + SNAP)):
+        for k in range(bisect_left(xs, he.x0 - TABLES.snap), bisect_right(xs, he.x1 + TABLES.snap)):
             ve = edges[vertical[k]]
-            if ve.top - SNAP <= he.top <= ve.bottom + SNAP:
+            if ve.top - TABLES.snap <= he.top <= ve.bottom + TABLES.snap:
                 parent[find(h)] = find(vertical[k])
     groups: dict[int, list[Edge]] = {}
     for i, edge in enumerate(edges):
@@ -51,7 +49,7 @@ def touching_groups(edges: list[Edge]) -> list[list[Edge]]:
 def cluster(values: list[float]) -> list[float]:
     out: list[float] = []
     for v in sorted(values):
-        if out and v - out[-1] <= SNAP:
+        if out and v - out[-1] <= TABLES.snap:
             continue
         out.append(v)
     return out
@@ -103,11 +101,11 @@ def lattice(edges: list[Edge], page: int) -> PageTable | None:
 
 def ruled_between_columns(vertical: list[Edge], x: float, top: float, bottom: float) -> bool:
     """Is there a vertical line at x running along most of [top, bottom]?"""
-    need = (bottom - top) * COVER
-    return any(abs(e.x0 - x) <= SNAP and min(e.bottom, bottom) - max(e.top, top) >= need for e in vertical)
+    need = (bottom - top) * TABLES.cover
+    return any(abs(e.x0 - x) <= TABLES.snap and min(e.bottom, bottom) - max(e.top, top) >= need for e in vertical)
 
 
 def ruled_between_rows(horizontal: list[Edge], y: float, x0: float, x1: float) -> bool:
     """Is there a horizontal line at y running along most of [x0, x1]?"""
-    need = (x1 - x0) * COVER
-    return any(abs(e.top - y) <= SNAP and min(e.x1, x1) - max(e.x0, x0) >= need for e in horizontal)
+    need = (x1 - x0) * TABLES.cover
+    return any(abs(e.top - y) <= TABLES.snap and min(e.x1, x1) - max(e.x0, x0) >= need for e in horizontal)

@@ -15,8 +15,9 @@ import itertools
 import re
 from collections import Counter
 
-from .model import BBox, Char, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
-from .tables import aligned_tables, find_page_tables, line_text, table_from_text_rows
+from .model import BBox, Char, Edge, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
+from .tables import find_page_tables, line_text, table_from_text_rows
+from .unruled import find_unruled_tables
 
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–－_~·•]*(第\s*)?[\d０-９]{1,4}(\s*页)?(\s*[/／]\s*[\d]{1,4}|\s*共\s*\d+\s*页)?[\s\-—–－_~·•]*$"
@@ -51,8 +52,13 @@ def prepare_page(page: RawPage) -> Prepared:
     tables = find_page_tables(page)
     boxes = [t.bbox for t in tables if t.bbox]
     free = [c for c in page.chars if c.upright and not inside_any(c, boxes) and not inside_any(c, page.images)]
-    rows = char_rows(free)
-    return page, tables, rows, find_gutter(rows, page.width)
+    rules = [e for e in page.edges if e.orientation == "h" and not any(edge_inside(e, b) for b in boxes)]
+    unruled, rows = find_unruled_tables(char_rows(free), rules, page.number)
+    return page, tables + unruled, rows, find_gutter(rows, page.width)
+
+
+def edge_inside(edge: Edge, box: BBox) -> bool:
+    return box[0] - 1 <= edge.x0 and edge.x1 <= box[2] + 1 and box[1] - 1 <= edge.top <= box[3] + 1
 
 
 def document_gutters(prepared: list[Prepared]) -> dict[int, float]:
@@ -77,10 +83,9 @@ def lay_out_page(page: RawPage, tables: list[PageTable], rows: list[list[Char]],
     lines = split_rows(rows, page.number, gutter)
     kept, dropped = split_page_furniture(lines, page)
     out.dropped = dropped
-    unruled, kept = aligned_tables(kept)
     ordered = reading_order(kept, gutter)
     annotate(ordered)
-    out.items = merge_in_order(ordered, tables + unruled)
+    out.items = merge_in_order(ordered, tables)
     return out
 
 

@@ -67,3 +67,71 @@ class OcrSettings:
 
 OCR = OcrSettings()
 OCR_MODES = ("auto", "always", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class TableSettings:
+    """Every geometric tolerance of table finding, stitching and unruled reading, in points or in
+    font sizes ("sizes": multiples of the characters' font size), with the measurement behind each
+    default. Like pdfplumber's TableSettings: plain data, overridable per rule file (``tables:``).
+
+    Measured on the corpus (LibreOffice), its producer matrix (Chromium, ReportLab: see
+    corpus/producers.yaml) and ../shared/realworld (WPS, Excel, ONLYOFFICE, Acrobat, PDFium).
+    """
+
+    # --- ruled tables (lattice)
+    # Ruling lines this close are one line; a line's end this near another touches it. Double
+    # rules drawn as two strokes are 0.5-1.5 pt apart (Chromium draws a 1.5 pt border as a bar
+    # whose two edges are 1.5 pt apart); cell borders of different columns are >= 9 pt apart.
+    snap: float = 3.0
+    # Share of a grid cell's side a ruling line must run along to part two cells: a border cut
+    # by a merged cell covers 0%, a real one 100%; broken dashed borders (Excel) cover 55-90%.
+    cover: float = 0.5
+    # --- stitching across pages
+    # A continued table's column boundaries within this of the first part's are the same
+    # columns. Ruled parts on consecutive pages of the corpus and real files differ by <= 1 pt.
+    align: float = 6.0
+    # Unruled parts have no borders: their columns are the white gaps between text, which move
+    # with what is printed (a centred "1" vs "10"). Gaps differ by up to 14 pt between pages of
+    # the producer matrix; columns are >= 30 pt apart. In sizes of the table's text.
+    unruled_align_sizes: float = 2.0
+    # A one-row grid starting this high on a page continues a table from the page before.
+    page_top_share: float = 0.2
+    # A column filled in at least this share of rows is "always filled": empty there means the
+    # row is the tail of the row above, cut by the page break (序号 and 单位 columns: 100%).
+    always_filled_share: float = 0.95
+    # --- unruled tables (columns from white space, rows from baselines)
+    # Characters further apart than this (sizes) are in different cells. Inside a cell CJK
+    # characters touch (gap 0-0.1) and Latin words are a space apart (0.25-0.33); cells are
+    # kept apart by their padding: 0.76 sizes in Chromium's three-line tables, 1.2 in ReportLab.
+    cell_gap_sizes: float = 0.6
+    # A table has at least this many rows with two or more cells, and this many columns: two
+    # columns of white space are as often two-column prose or a label and its value.
+    min_rows: int = 3
+    min_columns: int = 3
+    # Lines further apart than this (sizes, bottom to top) are not one table: rows in the
+    # matrix are 0.2-0.6 sizes apart, a caption or note sits >= 0.9 below.
+    max_row_gap_sizes: float = 2.0
+    # A line whose type size differs from the table's by more than this share is not in it (a
+    # caption between two tables: 13 pt over 9.5 pt cells; cells of one table differ by <= 8%,
+    # bold header against body).
+    size_change_share: float = 0.15
+    # Top-to-top distance (as a share of the table's tightest line pitch) within which a line
+    # continues the cell above it: wrapped lines are exactly one pitch apart, padded rows
+    # 1.25-1.45 pitches (Chromium 18/14 pt, ReportLab 17.5/12.5 pt).
+    wrap_pitch_share: float = 1.12
+    # Cells of one row start at the same height: tops within this (sizes) of a row's top are in
+    # it. Top-aligned cells of one row differ by <= 1 pt across fonts; the next line of a merged
+    # label running down past its row sits >= 0.19 sizes off the next row's top (2 pt at 10.5 pt).
+    row_align_sizes: float = 0.12
+    # Pieces that cross a column gap (group headers, band rows, a 合计 label over two columns)
+    # are set aside when the gaps are found, at most this share of the table's lines.
+    spanning_share: float = 0.15
+    # A column whose filled cells are at least this share numbers holds values: a line with no
+    # value there continues the row above (a wrapped name).
+    numeric_share: float = 0.6
+    # A horizontal rule counts for an unruled table when it runs along this share of its width.
+    rule_cover: float = 0.6
+
+
+TABLES = TableSettings()

@@ -27,13 +27,10 @@ from pdfplumber.table import merge_edges
 from .lattice import lattice_tables
 from .model import Cell, Char, Edge, PageTable, RawPage, Table, TableCell, TextLine
 from .normalize import join_fragments
+from .settings import TABLES
 from .tableshape import shape_tables
 
-SNAP = 3.0  # points: edges this close are one line (pdfplumber's default tolerance)
-ALIGN = 6.0  # points: a continued table's column boundaries within this of the first part's are the same
-PAGE_TOP_SHARE = 0.2  # a one-row grid starting this high on a page continues a table from the page before
 TOTAL_WORDS = ("合计", "总计", "汇总", "小计", "合計", "總計", "總和", "总和")
-HEADER_TOTAL_SHARE = 0.95  # a column this full is "always filled": empty there means a fragment
 
 
 # --------------------------------------------------------------------------- page level
@@ -42,12 +39,16 @@ def find_page_tables(page: RawPage) -> list[PageTable]:
         return []
     edges = [edge_dict(e) for e in page.edges]
     edges = merge_edges(
-        edges, snap_x_tolerance=SNAP, snap_y_tolerance=SNAP, join_x_tolerance=SNAP, join_y_tolerance=SNAP
+        edges,
+        snap_x_tolerance=TABLES.snap,
+        snap_y_tolerance=TABLES.snap,
+        join_x_tolerance=TABLES.snap,
+        join_y_tolerance=TABLES.snap,
     )
     merged = [
         Edge(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"])
         for e in edges
-        if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= SNAP
+        if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= TABLES.snap
     ]
     tables = lattice_tables(merged, page.number)
     fill_cells(tables, page.chars)
@@ -127,7 +128,7 @@ def looks_like_table(table: PageTable, page_height: float) -> bool:
     if table.ncols < 2:
         return False
     if len(table.rows) == 1:
-        return len(filled) >= 2 and table.bbox is not None and table.bbox[1] < page_height * PAGE_TOP_SHARE
+        return len(filled) >= 2 and table.bbox is not None and table.bbox[1] < page_height * TABLES.page_top_share
     return len(filled) >= 3
 
 
@@ -188,10 +189,26 @@ def column_edges(table: PageTable) -> list[tuple[float, float]] | None:
     return [(xs[i] - xs[0], xs[i + 1] - xs[0]) for i in range(len(xs) - 1)]
 
 
-def same_geometry(a: list[tuple[float, float]] | None, b: list[tuple[float, float]] | None) -> bool:
+def same_geometry(
+    a: list[tuple[float, float]] | None, b: list[tuple[float, float]] | None, within: float = TABLES.align
+) -> bool:
     if a is None or b is None:
         return True
-    return len(a) == len(b) and all(abs(x[0] - y[0]) <= ALIGN and abs(x[1] - y[1]) <= ALIGN for x, y in zip(a, b))
+    return len(a) == len(b) and all(abs(x[0] - y[0]) <= within and abs(x[1] - y[1]) <= within for x, y in zip(a, b))
+
+
+def same_gaps(a: list[tuple[float, float]] | None, b: list[tuple[float, float]] | None, within: float) -> bool:
+    """Unruled columns: the gaps between them agree; the outer edges are only where the text ends."""
+    if a is None or b is None:
+        return True
+    return len(a) == len(b) and all(abs(x[1] - y[1]) <= within for x, y in zip(a[:-1], b[:-1]))
+
+
+def column_tolerance(builder: TableBuilder, part: PageTable) -> float:
+    """Ruled columns are where their lines are; unruled ones are white gaps that move with the text."""
+    sizes = [cell.bbox[3] - cell.bbox[1] for row in part.rows[:3] for cell in row if cell.bbox and cell.text]
+    size = min(sizes) if sizes else 10.0
+    return max(TABLES.align, TABLES.unruled_align_sizes * size)
 
 
 def regrid(part: PageTable, columns: list[tuple[float, float]] | None) -> PageTable | None:
@@ -204,7 +221,7 @@ def regrid(part: PageTable, columns: list[tuple[float, float]] | None) -> PageTa
     index = []
     for edge in [0.0] + [b for _, b in mine]:
         j = min(range(len(bounds)), key=lambda k: abs(bounds[k] - edge))
-        if abs(bounds[j] - edge) > ALIGN:
+        if abs(bounds[j] - edge) > TABLES.align:
             return None
         index.append(j)
     if index[0] != 0 or index[-1] != len(bounds) - 1 or len(set(index)) != len(index):
@@ -270,7 +287,12 @@ def repeats_header(builder: TableBuilder, part: PageTable) -> int:
 
 def continuation(builder: TableBuilder, part: PageTable) -> PageTable | None:
     """This page part as the continuation of the table being built, or None when it is another table."""
-    if part.ncols != builder.ncols or not same_geometry(builder.columns, column_edges(part)):
+    unruled = not (builder.ruled and part.ruled)
+    if part.ncols != builder.ncols or not (
+        same_gaps(builder.columns, column_edges(part), column_tolerance(builder, part))
+        if unruled
+        else same_geometry(builder.columns, column_edges(part))
+    ):
         laid = regrid(part, builder.columns) if builder.ruled and part.ruled else None
         if laid is None:
             return None
@@ -430,7 +452,7 @@ def always_filled(builder: TableBuilder) -> list[int]:
     return [
         c
         for c in range(builder.ncols)
-        if sum(bool(row[c].text.strip()) for row in builder.rows) / len(builder.rows) >= HEADER_TOTAL_SHARE
+        if sum(bool(row[c].text.strip()) for row in builder.rows) / len(builder.rows) >= TABLES.always_filled_share
     ]
 
 

@@ -1,0 +1,149 @@
+"""Unruled tables, built from characters placed by hand: columns from white space, wrapped names
+joined to their row, rows told by a rule, by their padding or by the values in numeric columns,
+and what must stay out of the table (a caption above, a note below)."""
+
+from __future__ import annotations
+
+from extract.model import Char, Edge
+from extract.unruled import find_unruled_tables
+
+SIZE = 10.0
+
+
+def text_at(text: str, x: float, top: float, size: float = SIZE) -> list[Char]:
+    """Characters of ``text`` set from x, CJK one em wide, digits and Latin half an em."""
+    chars = []
+    for ch in text:
+        width = size if ord(ch) > 0x2E80 else size * 0.5
+        chars.append(Char(ch, x, top, x + width, top + size, size, "Song"))
+        x += width
+    return chars
+
+
+def rows_of(*cells: tuple[str, float, float]) -> list[list[Char]]:
+    """Character rows as layout makes them: by top, each left to right."""
+    by_top: dict[float, list[Char]] = {}
+    for text, x, top in cells:
+        by_top.setdefault(top, []).extend(text_at(text, x, top))
+    return [sorted(chars, key=lambda c: c.x0) for _, chars in sorted(by_top.items())]
+
+
+def grid(table) -> list[list[str]]:
+    return [[cell.text for cell in row] for row in table.rows]
+
+
+COLS = (50.0, 100.0, 250.0, 320.0)  # 序号, 单位, 数量, 占比
+
+
+def bulletin(rows: list[tuple[str, str, str, str]], pitch: float = 14.0, top: float = 100.0):
+    cells = []
+    for k, row in enumerate(rows):
+        for x, text in zip(COLS, row):
+            if text:
+                cells.append((text, x, top + k * pitch))
+    return cells
+
+
+def test_columns_from_white_space_and_a_header_over_them() -> None:
+    cells = bulletin(
+        [
+            ("序号", "单位", "数量", "占比"),
+            ("1", "市卫生计生委", "27", "12.5%"),
+            ("2", "市公安局", "38", "8%"),
+            ("3", "市民政局", "5", "1%"),
+        ]
+    )
+    tables, rest = find_unruled_tables(rows_of(*cells), [], 1)
+    assert len(tables) == 1 and not rest
+    assert grid(tables[0]) == [
+        ["序号", "单位", "数量", "占比"],
+        ["1", "市卫生计生委", "27", "12.5%"],
+        ["2", "市公安局", "38", "8%"],
+        ["3", "市民政局", "5", "1%"],
+    ]
+    assert tables[0].ruled is False
+
+
+def test_wrapped_name_without_values_joins_the_row_above() -> None:
+    cells = bulletin(
+        [
+            ("序号", "单位", "数量", "占比"),
+            ("1", "杭州市千岛湖原水股份", "27", "1%"),
+            ("", "有限公司", "", ""),
+            ("2", "市公安局", "38", "8%"),
+            ("3", "市民政局", "5", "1%"),
+        ]
+    )
+    tables, _ = find_unruled_tables(rows_of(*cells), [], 1)
+    assert grid(tables[0])[1] == ["1", "杭州市千岛湖原水股份有限公司", "27", "1%"]
+    assert len(tables[0].rows) == 4
+
+
+def test_padded_rows_keep_a_wrapped_number_in_its_cell_and_text_rows_apart() -> None:
+    """Rows 18 pt apart, lines of a cell 12 pt: a text-only table, and a number cut by a narrow cell."""
+    cells = [("工作", 50, 100), ("单位", 150, 100), ("时间", 250, 100)]
+    cells += [("甲任务", 50, 118), ("省编办牵头", 150, 118), ("全年", 250, 118), ("省政府", 150, 130)]
+    cells += [("乙任务", 50, 148), ("各市政府", 150, 148), ("19093", 250, 148), ("6", 250, 160)]
+    cells += [("丙任务", 50, 178), ("各县政府", 150, 178), ("五月", 250, 178)]
+    tables, _ = find_unruled_tables(rows_of(*cells), [], 1)
+    assert grid(tables[0]) == [
+        ["工作", "单位", "时间"],
+        ["甲任务", "省编办牵头省政府", "全年"],
+        ["乙任务", "各市政府", "190936"],
+        ["丙任务", "各县政府", "五月"],
+    ]
+
+
+def test_a_rule_under_the_header_ends_it() -> None:
+    """A three-line table: the header's second line has no numbers but is above the rule."""
+    cells = bulletin(
+        [
+            ("序号", "单位", "累计量", "本周量"),
+            ("", "", "(万条)", "(万条)"),
+            ("1", "市卫生计生委", "27", "12"),
+            ("2", "市公安局", "38", "8"),
+            ("3", "市民政局", "5", "1"),
+        ]
+    )
+    rules = [Edge("h", 40, 96, 400, 96), Edge("h", 40, 125, 400, 125), Edge("h", 40, 172, 400, 172)]
+    tables, _ = find_unruled_tables(rows_of(*cells), rules, 1)
+    assert grid(tables[0])[0] == ["序号", "单位", "累计量(万条)", "本周量(万条)"]
+    assert len(tables[0].rows) == 4
+
+
+def test_caption_above_and_note_below_stay_out() -> None:
+    cells = [("数据归集排名表", 120, 70)]
+    cells += bulletin(
+        [
+            ("序号", "单位", "数量", "占比"),
+            ("1", "市卫生计生委", "27", "1%"),
+            ("2", "市公安局", "38", "8%"),
+            ("3", "市民政局", "5", "1%"),
+        ]
+    )
+    cells += [("注：剔除第三方系统反推的办件量。", 50, 158)]
+    rows = rows_of(*cells)
+    rows[0] = [Char(c.text, c.x0, c.top, c.x0 + 16, c.top + 16, 16.0, "Hei") for c in rows[0]]  # the caption is larger
+    tables, rest = find_unruled_tables(rows, [], 1)
+    assert len(tables) == 1 and len(tables[0].rows) == 4
+    assert ["".join(c.text for c in row) for row in rest] == ["数据归集排名表", "注：剔除第三方系统反推的办件量。"]
+
+
+def test_two_column_prose_is_not_a_table() -> None:
+    left = "两栏排版的正文第一行文字"
+    cells = [(left, 50, 100 + 14 * k) for k in range(6)] + [(left, 300, 100 + 14 * k) for k in range(6)]
+    tables, rest = find_unruled_tables(rows_of(*cells), [], 1)
+    assert tables == [] and len(rest) == 6
+
+
+def test_a_group_header_spans_its_columns() -> None:
+    cells = [("序号", 50, 100), ("单位", 100, 100), ("核定情形说明", 265, 100)]
+    cells += [("金额", 250, 114), ("科目", 320, 114)]
+    cells += bulletin(
+        [("1", "市卫生计生委", "27", "甲"), ("2", "市公安局", "38", "乙"), ("3", "市民政局", "5", "丙")], top=128
+    )
+    tables, _ = find_unruled_tables(rows_of(*cells), [], 1)
+    table = tables[0]
+    assert table.rows[0][2] is table.rows[0][3] and table.rows[0][2].text == "核定情形说明"
+    assert [c.text for c in table.rows[1]] == ["序号", "单位", "金额", "科目"]
+    assert len(table.rows) == 5
