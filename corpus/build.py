@@ -251,30 +251,38 @@ def write_truth(name: str) -> Path:
 
 # --------------------------------------------------------------------------- rendering
 def render_pdf(name: str) -> Path:
-    from render_docx import render_document  # heavy imports only when rendering
-
     doc = load_source(name)
     out = HERE / f"{name}.pdf"
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        docx = tmpdir / f"{name}.docx"
-        render_document(doc, docx, tmpdir)
-        subprocess.run(
-            [
-                "soffice",
-                "--headless",
-                f"-env:UserInstallation=file://{tmpdir}/lo",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(tmpdir),
-                str(docx),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
+        convert_docx(doc, tmpdir / f"{name}.pdf", tmpdir, "grid")
         make_deterministic(tmpdir / f"{name}.pdf", out, doc)
+    return out
+
+
+def convert_docx(doc: dict[str, Any], out: Path, tmpdir: Path, table_rules: str) -> Path:
+    """The source as a .docx (render_docx.py), printed to PDF by LibreOffice headless."""
+    from render_docx import render_document  # heavy imports only when rendering
+
+    name = doc["name"]
+    docx = tmpdir / f"{name}.docx"
+    render_document(doc, docx, tmpdir, table_rules)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmpdir}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmpdir),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    (tmpdir / f"{name}.pdf").replace(out)
     return out
 
 
@@ -324,6 +332,8 @@ def render_producers() -> list[Path]:
                 from render_html import render_pdf as render_with_chromium
 
                 render_with_chromium(doc, printed, tmpdir, spec["tables"], bool(spec.get("landscape")))
+            elif spec["producer"] == "libreoffice":
+                convert_docx(doc, printed, tmpdir, spec["tables"])
             elif spec["producer"] == "reportlab":
                 from render_pdfgen import render_pdf as render_with_reportlab
 

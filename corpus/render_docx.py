@@ -31,7 +31,8 @@ TABLE_PT = 10.5
 
 
 class Renderer:
-    def __init__(self, src: dict[str, Any], workdir: Path) -> None:
+    def __init__(self, src: dict[str, Any], workdir: Path, table_rules: str = "grid") -> None:
+        self.table_rules = table_rules  # grid (every cell ruled), none, or three-line (see producers.yaml)
         self.src = src
         self.workdir = workdir
         self.script = src["script"]
@@ -335,7 +336,10 @@ class Renderer:
             self._run(para, value["caption"], HEI, 14)
         ncols = len(grid[0])
         table = self.doc.add_table(rows=len(grid), cols=ncols)
-        table.style = "Table Grid"
+        if self.table_rules == "grid":
+            table.style = "Table Grid"
+        elif self.table_rules == "three-line":
+            three_line_borders(table)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         widths = column_widths(grid, usable_mm(getattr(self, "landscape", False)))
         table.autofit = False
@@ -430,8 +434,30 @@ def column_widths(grid: list[list[str]], total: float, font_pt: float = TABLE_PT
     return [n * char_mm * scale for n in need]
 
 
-def render_document(src: dict[str, Any], out: Path, workdir: Path) -> Path:
-    Renderer(src, workdir).render().save(str(out))
+def three_line_borders(table: Any) -> None:
+    """The 三线表: a heavy rule above and below the table, a thin one under the header row."""
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge, size in (("top", 12), ("bottom", 12)):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "single")
+        element.set(qn("w:sz"), str(size))
+        element.set(qn("w:color"), "000000")
+        borders.append(element)
+    tbl_pr.append(borders)
+    for cell in table.rows[0].cells:
+        tc_pr = cell._tc.get_or_add_tcPr()
+        cell_borders = OxmlElement("w:tcBorders")
+        bottom = OxmlElement("w:bottom")
+        bottom.set(qn("w:val"), "single")
+        bottom.set(qn("w:sz"), "6")
+        bottom.set(qn("w:color"), "000000")
+        cell_borders.append(bottom)
+        tc_pr.append(cell_borders)
+
+
+def render_document(src: dict[str, Any], out: Path, workdir: Path, table_rules: str = "grid") -> Path:
+    Renderer(src, workdir, table_rules).render().save(str(out))
     return out
 
 

@@ -58,6 +58,8 @@ def narrow(text: str) -> str:
             or ch in "％＋－．／＝＜＞＆＠＃＄"
         ):
             out.append(unicodedata.normalize("NFKC", ch))
+        elif ch == "\u2015":
+            out.append("\u2014")  # GB 2312's dash decodes to either; the corpus and OpenCC use —
         elif ch == "\u3000" or ch == "\xa0":
             out.append(" ")
         elif 0x2E80 <= code <= 0x2EFF:

@@ -104,7 +104,7 @@ class TableSettings:
     # Characters further apart than this (sizes) are in different cells. Inside a cell CJK
     # characters touch (gap 0-0.1) and Latin words are a space apart (0.25-0.33); cells are
     # kept apart by their padding: 0.76 sizes in Chromium's three-line tables, 1.2 in ReportLab.
-    cell_gap_sizes: float = 0.6
+    cell_gap_sizes: float = 0.45
     # A table has at least this many rows with two or more cells, and this many columns: two
     # columns of white space are as often two-column prose or a label and its value.
     min_rows: int = 3

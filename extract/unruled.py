@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .model import Cell, Char, Edge, PageTable
@@ -230,8 +231,9 @@ def read_block(lines: list[Line], rules: list[Edge], page: int, settings: TableS
     if sum(len({p.col for p in line.pieces}) >= 2 for line in lines) < settings.min_rows:
         return None
     h_rules = table_rules(rules, x0, x1, lines, settings)
-    numeric_cols = numeric_columns(pieces, ncols, settings)
-    header_end = header_line_count(lines, h_rules, numeric_cols)
+    first_number = next((k for k, line in enumerate(lines) if any(p.numeric for p in line.pieces)), 0)
+    numeric_cols = numeric_columns([p for line in lines[first_number:] for p in line.pieces], ncols, settings)
+    header_end = header_line_count(lines, h_rules, numeric_cols, settings)
     header_pieces = [p for line in lines[:header_end] for p in line.pieces]
     body_pieces = [p for line in lines[header_end:] for p in line.pieces]
     head = header_rows(header_pieces, ncols)
@@ -330,15 +332,26 @@ def table_rules(rules: list[Edge], x0: float, x1: float, lines: list[Line], sett
     width = x1 - x0
     ys = sorted(
         (e.top + e.bottom) / 2
-        for e in rules
-        if e.orientation == "h"
-        and top <= e.top <= bottom
-        and min(e.x1, x1) - max(e.x0, x0) >= settings.rule_cover * width
+        for e in joined_rules([e for e in rules if e.orientation == "h" and top <= e.top <= bottom])
+        if min(e.x1, x1) - max(e.x0, x0) >= settings.rule_cover * width
     )
     return ys
 
 
+def joined_rules(rules: list[Edge]) -> list[Edge]:
+    """Horizontal segments at one height that meet, as one rule (HTML borders come cell by cell)."""
+    out: list[Edge] = []
+    for e in sorted(rules, key=lambda e: (round(e.top), e.x0)):
+        last = out[-1] if out else None
+        if last is not None and abs(last.top - e.top) <= 1 and e.x0 <= last.x1 + 2:
+            out[-1] = Edge("h", last.x0, last.top, max(last.x1, e.x1), last.bottom)
+        else:
+            out.append(e)
+    return out
+
+
 def numeric_columns(pieces: list[Piece], ncols: int, settings: TableSettings) -> set[int]:
+    """Columns holding values, judged from the first line with a number on (not the header's names)."""
     out = set()
     for c in range(ncols):
         own = [p for p in pieces if p.col == c and p.last_col == c]
@@ -347,9 +360,11 @@ def numeric_columns(pieces: list[Piece], ncols: int, settings: TableSettings) ->
     return out
 
 
-def header_line_count(lines: list[Line], h_rules: list[float], numeric_cols: set[int]) -> int:
-    """Lines above the first rule that has lines on both sides near the top, else above the first
-    line with a number in a numeric column (0 when the block starts with values: a continued part)."""
+def header_line_count(lines: list[Line], h_rules: list[float], numeric_cols: set[int], settings: TableSettings) -> int:
+    """How many lines the header takes: those above a rule under it; else those set in another face
+    (bold, Hei); else, where rows are padded apart, the first line and the lines wrapped under it;
+    else those above the first value in a numeric column (0 when the block starts with values: a
+    continued part)."""
     first_value = next(
         (k for k, line in enumerate(lines) if any(p.numeric and p.col in numeric_cols for p in line.pieces)),
         None,
@@ -359,9 +374,45 @@ def header_line_count(lines: list[Line], h_rules: list[float], numeric_cols: set
         under = sum(1 for line in lines if line.bottom <= inner[0] + 1)
         if under > 0 and (first_value is None or under <= first_value):
             return under
+    styled = header_face_lines(lines)
+    if styled and (first_value is None or styled <= first_value):
+        return styled
+    if first_value == 0:
+        return 0
+    pieces = [p for line in lines for p in line.pieces]
+    pitch = line_pitch(pieces)
+    tight = pitch * settings.wrap_pitch_share + 0.5
+    if is_padded(pieces, pitch, tight):
+        wrapped = 1
+        while wrapped < len(lines) - 1 and lines[wrapped].top - lines[wrapped - 1].top <= tight:
+            wrapped += 1
+        return wrapped if first_value is None else min(wrapped, first_value)
     if first_value is not None:
         return first_value
     return 1 if len(lines) > 1 else 0
+
+
+def is_padded(pieces: list[Piece], pitch: float, tight: float) -> bool:
+    """Rows set further apart than the lines of a cell, but less than two lines (blank cells make
+    multiples of either), seen at least twice."""
+    return sum(tight < b.top - a.top < 1.8 * pitch for a, b in column_neighbours(pieces)) >= 2
+
+
+def header_face_lines(lines: list[Line]) -> int:
+    """Leading lines set in another face than the table's body (a bold or Hei header): how many."""
+    faces = Counter(face(c) for line in lines for p in line.pieces for c in p.chars)
+    body = faces.most_common(1)[0][0]
+    count = 0
+    for line in lines[: len(lines) - 1]:
+        own = Counter(face(c) for p in line.pieces for c in p.chars)
+        if own.most_common(1)[0][0] == body:
+            break
+        count += 1
+    return count
+
+
+def face(ch: Char) -> str:
+    return ch.font.split("+", 1)[-1]
 
 
 def header_rows(pieces: list[Piece], ncols: int) -> list[list[CellBox | None]]:
@@ -403,20 +454,27 @@ def body_rows(
         return []
     pitch = line_pitch(pieces)
     tight = pitch * settings.wrap_pitch_share + 0.5
-    # rows set further apart than the lines of a cell, but less than two lines (blank cells
-    # make multiples of either)
-    padded = sum(tight < b.top - a.top < 1.8 * pitch for a, b in column_neighbours(pieces)) >= 2
+    padded = is_padded(pieces, pitch, tight)
+    guess_by_width = False
     if padded:
         numeric_cols = set()  # rows are told by their spacing: a number wrapped in a narrow cell stays in it
     elif not numeric_cols:
-        tight = -1.0  # nothing tells a wrapped line from a new row: every line is a row
+        guess_by_width = (
+            True  # neither spacing nor values tell rows: a line continues a cell only where the line above filled it
+        )
     ordered = sorted(pieces, key=lambda p: (p.top, p.x0))
     previous: dict[int, Piece] = {}
     above: dict[int, Piece | None] = {}
     for p in ordered:
         above[id(p)] = previous.get(p.col)
         previous[p.col] = p
-    starts = sorted(p.top for p in ordered if starts_row(p, above[id(p)], tight, numeric_cols, h_rules))
+    widest = column_widths(pieces)
+    starts = sorted(
+        p.top
+        for p in ordered
+        if starts_row(p, above[id(p)], tight, numeric_cols, h_rules)
+        or (guess_by_width and not fills_its_column(above[id(p)], widest))
+    )
     same_row = settings.row_align_sizes * median([p.size for p in pieces])
     rows: list[list[CellBox | None]] = []
     row_tops: list[float] = []
@@ -428,7 +486,10 @@ def body_rows(
     for p in ordered:
         r = nearest_row(row_tops, p.top, same_row)
         prior = above[id(p)]
-        if r is None and prior is not None:
+        # in padded rows a new row's text is never one line under the text above it: a label run
+        # down past its row continues there even where it meets another row's top
+        wrapped = padded and prior is not None and p.top - prior.top <= tight
+        if (r is None or wrapped) and prior is not None:
             box = owner[id(prior)]  # the next line of the cell above: a wrapped name
         else:
             r = r if r is not None else max(0, bisect_right(row_tops, p.top) - 1)
@@ -448,6 +509,19 @@ def starts_row(p: Piece, prior: Piece | None, tight: float, numeric_cols: set[in
         or (p.numeric and p.col in numeric_cols)
         or any(prior.bottom - 1 < y < p.top + 1 for y in h_rules)
     )
+
+
+def column_widths(pieces: list[Piece]) -> dict[int, float]:
+    widths: dict[int, float] = {}
+    for p in pieces:
+        if p.last_col == p.col:
+            widths[p.col] = max(widths.get(p.col, 0.0), p.x1 - p.x0)
+    return widths
+
+
+def fills_its_column(prior: Piece | None, widest: dict[int, float]) -> bool:
+    """The piece runs to within a character of its column's widest line: text that wrapped."""
+    return prior is not None and prior.x1 - prior.x0 >= widest.get(prior.col, 0.0) - 1.2 * prior.size
 
 
 def nearest_row(row_tops: list[float], top: float, within: float) -> int | None:
