@@ -16,8 +16,7 @@ import re
 from collections import Counter
 
 from .model import BBox, Char, Edge, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
-from .tables import find_page_tables, line_text, table_from_text_rows
-from .unruled import find_unruled_tables
+from .tables import find_page_tables, find_unruled_tables, line_text, table_from_text_rows
 
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–－_~·•]*(第\s*)?[\d０-９]{1,4}(\s*页)?(\s*[/／]\s*[\d]{1,4}|\s*共\s*\d+\s*页)?[\s\-—–－_~·•]*$"

@@ -13,8 +13,8 @@ from extract import extract_file
 from extract.captions import caption_above
 from extract.model import Cell, PageTable, TableCell, TextLine
 from extract.structure import starts_paragraph
-from extract.tables import aligned_tables, looks_like_table
-from extract.tableshape import shape_tables
+from extract.tables.ruled import looks_like_table
+from extract.tables.shape import shape_tables
 
 
 @pytest.mark.parametrize("doc_id", DOC_IDS)
@@ -405,22 +405,6 @@ def test_column_roles_read_codes_words_and_figures() -> None:
     (shaped,) = shape_tables(cells(["科目", "编号", "金额", "人数"]), body)
     assert [row[0].text for row in shaped.rows[:2]] == ["一般公共服务", "一般公共服务"]
     assert [row[3].text for row in shaped.rows[:2]] == ["5", ""]
-
-
-def test_whitespace_aligned_rows_make_a_table_from_three_rows() -> None:
-    """Two tabbed lines (a signature block: 单位 | 联系人 | 电话) are text; a third aligned row makes a table."""
-
-    def row(top: float, *texts: str) -> list[TextLine]:
-        return [
-            TextLine(text, 1, (72.0 + 150 * i, top, 72.0 + 150 * i + 60, top + 12), size=12.0, split_row=True)
-            for i, text in enumerate(texts)
-        ]
-
-    lines = [*row(100, "单位", "联系人", "电话"), *row(118, "市数据局", "张三", "88001234")]
-    tables, rest = aligned_tables(lines)
-    assert tables == [] and len(rest) == 6
-    tables, rest = aligned_tables([*lines, *row(136, "市财政局", "李四", "88005678")])
-    assert len(tables) == 1 and len(tables[0].rows) == 3 and rest == []
 
 
 def test_a_caption_is_read_from_the_lines_just_above_its_table() -> None:

@@ -5,7 +5,7 @@ and what must stay out of the table (a caption above, a note below)."""
 from __future__ import annotations
 
 from extract.model import Char, Edge
-from extract.unruled import find_unruled_tables
+from extract.tables.unruled import find_unruled_tables
 
 SIZE = 10.0
 
@@ -147,3 +147,14 @@ def test_a_group_header_spans_its_columns() -> None:
     assert table.rows[0][2] is table.rows[0][3] and table.rows[0][2].text == "核定情形说明"
     assert [c.text for c in table.rows[1]] == ["序号", "单位", "金额", "科目"]
     assert len(table.rows) == 5
+
+
+def test_two_aligned_rows_are_text_and_a_third_makes_a_table() -> None:
+    """A signature block (单位 | 联系人 | 电话 over one row of names) is text; a third aligned row makes a table."""
+    cells = [("单位", 72, 100), ("联系人", 222, 100), ("电话", 372, 100)]
+    cells += [("市数据局", 72, 118), ("张三", 222, 118), ("88001234", 372, 118)]
+    tables, rest = find_unruled_tables(rows_of(*cells), [], 1)
+    assert tables == [] and len(rest) == 2
+    cells += [("市财政局", 72, 136), ("李四", 222, 136), ("88005678", 372, 136)]
+    tables, rest = find_unruled_tables(rows_of(*cells), [], 1)
+    assert len(tables) == 1 and len(tables[0].rows) == 3 and rest == []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import TableCell
+from ..model import TableCell
 
 CODE_HEADER = re.compile(r"(编码|代码|编号|代号)$|^(类|款|项)$")
 SERIAL_HEADER = re.compile(r"^(序号|序|No\.?|NO\.?)$")

@@ -1,144 +1,27 @@
-"""Tables: find them on a page, then stitch each one whole across pages.
+"""Tables stitched whole across pages, from the page parts the ruled and unruled readers found.
 
-Page level (used by layout): ruling-line edges are merged, intersected and turned into cells
-with pdfplumber's own table geometry (merge_edges → edges_to_intersections →
-intersections_to_cells → cells_to_tables); the cells become a full grid where a merged cell
-occupies every position it spans; characters go into cells in one sorted sweep, and wrapped
-lines inside a cell are joined without spaces between Chinese. A ruled box with one row or one
-column is a frame around text, not a table. Tab-separated rows of text input become tables too.
-
-Document level (used by structure): a table continued on the next page is stitched to its
-first part when the evidence says so (same column count and column positions, nothing but
-page furniture between them); a repeated header row is dropped; a row cut in two by the page
-break (its always-filled columns empty) is rejoined to the row above; a vertically merged cell
-cut by the break is joined and filled down. Merged cells are filled down/right with
-``merged_from`` naming their origin; 合计/总计 rows are marked.
+Owns: a table continued on the next page is stitched to its first part when the evidence says
+so (same column count and column positions, nothing but page furniture between them: ruled
+columns within TableSettings.align, unruled ones by the gaps between them); a repeated header
+row is dropped; a row cut in two by the page break (its always-filled columns empty) is rejoined
+to the row above; a vertically merged cell cut by the break is joined and filled down. Merged
+cells are filled down/right with ``merged_from`` naming their origin; 合计/总计 rows are marked.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
-from pdfplumber.table import merge_edges
-
-from .lattice import lattice_tables
-from .model import Cell, Char, Edge, PageTable, RawPage, Table, TableCell, TextLine
-from .normalize import join_fragments
-from .settings import TABLES
-from .tableshape import shape_tables
+from ..model import Cell, PageTable, Table, TableCell
+from ..normalize import join_fragments
+from ..settings import TABLES
+from .shape import shape_tables
 
 TOTAL_WORDS = ("合计", "总计", "汇总", "小计", "合計", "總計", "總和", "总和")
 
 
-# --------------------------------------------------------------------------- page level
-def find_page_tables(page: RawPage) -> list[PageTable]:
-    if len(page.edges) < 4:
-        return []
-    edges = [edge_dict(e) for e in page.edges]
-    edges = merge_edges(
-        edges,
-        snap_x_tolerance=TABLES.snap,
-        snap_y_tolerance=TABLES.snap,
-        join_x_tolerance=TABLES.snap,
-        join_y_tolerance=TABLES.snap,
-    )
-    merged = [
-        Edge(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"])
-        for e in edges
-        if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= TABLES.snap
-    ]
-    tables = lattice_tables(merged, page.number)
-    fill_cells(tables, page.chars)
-    return [t for t in tables if looks_like_table(t, page.height)]
-
-
-def edge_dict(edge: Edge) -> dict:
-    return {
-        "x0": edge.x0,
-        "x1": edge.x1,
-        "top": edge.top,
-        "bottom": edge.bottom,
-        "doctop": edge.top,
-        "width": edge.x1 - edge.x0,
-        "height": edge.bottom - edge.top,
-        "orientation": edge.orientation,
-        "object_type": "line",
-    }
-
-
-def fill_cells(tables: list[PageTable], chars: list[Char]) -> None:
-    """Put each character into its cell in one sweep, then set each cell's text."""
-    if not tables:
-        return
-    buckets: dict[int, list[Char]] = {}
-    for ch in chars:
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        for table in tables:
-            x0, top, x1, bottom = table.bbox  # type: ignore[misc]
-            if x0 <= cx <= x1 and top <= cy <= bottom:
-                xs, ys = table.xs, table.ys
-                r = min(max(bisect_right(ys, cy) - 1, 0), len(ys) - 2)
-                c = min(max(bisect_right(xs, cx) - 1, 0), len(xs) - 2)
-                buckets.setdefault(id(table.rows[r][c]), []).append(ch)
-                break
-    for table in tables:
-        seen: set[int] = set()
-        for row in table.rows:
-            for cell in row:
-                if id(cell) not in seen:
-                    seen.add(id(cell))
-                    cell.text = chars_to_text(buckets.get(id(cell), []))
-
-
-def chars_to_text(chars: list[Char]) -> str:
-    """Characters of one cell or line: lines by vertical position, words by gaps, lines joined CJK-aware."""
-    if not chars:
-        return ""
-    lines: list[list[Char]] = []
-    for ch in sorted(chars, key=lambda c: (c.top, c.x0)):
-        if lines and abs(((ch.top + ch.bottom) / 2) - line_middle(lines[-1])) <= max(ch.size, 1) * 0.5:
-            lines[-1].append(ch)
-        else:
-            lines.append([ch])
-    return join_fragments([line_text(line) for line in lines])
-
-
-def line_middle(line: list[Char]) -> float:
-    return sum((c.top + c.bottom) / 2 for c in line) / len(line)
-
-
-def line_text(chars: list[Char]) -> str:
-    out = ""
-    prev: Char | None = None
-    for ch in sorted(chars, key=lambda c: c.x0):
-        if prev is not None and ch.x0 - prev.x1 > max(prev.size, ch.size) * 0.25:
-            out += " "
-        out += ch.text
-        prev = ch
-    return out
-
-
-def looks_like_table(table: PageTable, page_height: float) -> bool:
-    """Two rows and two columns at least, with text in more than one cell: else a frame or a box.
-    A single row of cells at the top of a page is kept: the last row of a table from the page before."""
-    filled = {id(c) for row in table.rows for c in row if c.text.strip()}
-    if table.ncols < 2:
-        return False
-    if len(table.rows) == 1:
-        return len(filled) >= 2 and table.bbox is not None and table.bbox[1] < page_height * TABLES.page_top_share
-    return len(filled) >= 3
-
-
-def table_from_text_rows(rows: list[list[str]], page: int) -> PageTable:
-    width = max(len(r) for r in rows)
-    grid = [[Cell(text=(r[c] if c < len(r) else ""), page=page, bbox=None) for c in range(width)] for r in rows]
-    return PageTable(page=page, bbox=None, rows=grid, ruled=False)
-
-
-# --------------------------------------------------------------------------- document level
 def compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -532,63 +415,3 @@ def finish_tables(
             )
         )
     return tables
-
-
-# --------------------------------------------------------------------------- unruled tables
-def aligned_tables(lines: list[TextLine]) -> tuple[list[PageTable], list[TextLine]]:
-    """Whitespace-aligned tables: three or more consecutive rows, each cut by wide gaps into the
-    same three or more columns. Returns the tables and the lines that are not part of them."""
-    rows: list[list[TextLine]] = []
-    for line in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
-        if rows and abs(rows[-1][0].bbox[1] - line.bbox[1]) < 2 and line.split_row and rows[-1][0].split_row:
-            rows[-1].append(line)
-        else:
-            rows.append([line])
-    tables: list[PageTable] = []
-    used: set[int] = set()
-    run: list[list[TextLine]] = []
-    for row in [*rows, []]:
-        if len(row) >= 3 and (not run or same_columns(run, row)):
-            run.append(row)
-            continue
-        if len(run) >= 3:
-            tables.append(run_to_table(run))
-            used.update(id(piece) for r in run for piece in r)
-        run = [row] if len(row) >= 3 else []
-    return tables, [ln for ln in lines if id(ln) not in used]
-
-
-def same_columns(run: list[list[TextLine]], row: list[TextLine]) -> bool:
-    """The row's pieces fall into the run's columns: as many, each overlapping its column."""
-    widest = max(run, key=len)
-    if abs(len(row) - len(widest)) > 1 or row[0].page != run[0][0].page:
-        return False
-    size = max(piece.size for piece in row) or 10
-    anchors = [(p.bbox[0], p.bbox[2]) for p in widest]
-    hits = sum(any(a - size <= piece.bbox[2] and piece.bbox[0] <= b + size for a, b in anchors) for piece in row)
-    return hits == len(row) and row[0].bbox[1] - run[-1][0].bbox[3] < 3 * size
-
-
-def run_to_table(run: list[list[TextLine]]) -> PageTable:
-    centers = sorted((p.bbox[0] + p.bbox[2]) / 2 for row in run for p in row)
-    size = max(p.size for row in run for p in row) or 10
-    columns: list[list[float]] = []
-    for center in centers:
-        if columns and center - columns[-1][-1] < 1.5 * size:
-            columns[-1].append(center)
-        else:
-            columns.append([center])
-    middles = [sum(c) / len(c) for c in columns]
-    page = run[0][0].page
-    grid = []
-    for row in run:
-        cells = [Cell("", page, None) for _ in middles]
-        for piece in row:
-            center = (piece.bbox[0] + piece.bbox[2]) / 2
-            c = min(range(len(middles)), key=lambda i: abs(middles[i] - center))
-            cells[c].text = join_fragments([cells[c].text, piece.text])
-            cells[c].bbox = piece.bbox
-        grid.append(cells)
-    boxes = [p.bbox for row in run for p in row]
-    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return PageTable(page=page, bbox=bbox, rows=grid, ruled=False)

@@ -19,8 +19,9 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .model import Cell, Char, Edge, PageTable
-from .settings import TABLES, TableSettings
+from ..model import Cell, Char, Edge, PageTable
+from ..settings import TABLES, TableSettings
+from .text import chars_to_text, line_text
 
 NUMERIC = re.compile(r"^[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?:%|‰|万|亿)?$|^[-—–]$")
 NOTE_WORDS = ("注：", "注:", "备注", "備註", "说明：", "說明：", "数据来源", "資料來源", "资料来源")
@@ -90,8 +91,6 @@ def to_line(row: list[Char], settings: TableSettings) -> Line:
 
 
 def make_piece(chars: list[Char]) -> Piece:
-    from .tables import line_text
-
     return Piece(
         chars=chars,
         x0=min(c.x0 for c in chars),
@@ -546,8 +545,6 @@ def line_pitch(pieces: list[Piece]) -> float:
 
 
 def make_cell(box: CellBox, page: int, span: int) -> Cell:
-    from .tables import chars_to_text
-
     chars = [c for p in box.pieces for c in p.chars]
     bbox = (
         min(p.x0 for p in box.pieces),

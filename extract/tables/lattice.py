@@ -10,8 +10,8 @@ page end, and a merged cell whose bottom border is on the next page, instead of 
 
 from __future__ import annotations
 
-from .model import Cell, Edge, PageTable
-from .settings import TABLES
+from ..model import Cell, Edge, PageTable
+from ..settings import TABLES
 
 
 def lattice_tables(edges: list[Edge], page: int) -> list[PageTable]:
