@@ -4,8 +4,8 @@ Owns: lines into paragraphs (first-line indents, short last lines, font changes,
 across page and column breaks); metadata (title over several lines, issuing body, 文号, 签发人,
 document and 印发 dates, 主送/报/抄送 lists); the numbered section tree (一、/（一）/1、 1./（1）/①,
 壹、 for Taiwan documents) with run-in headings and 一是…二是… items; the 附件 list and each
-attachment's number and title; tables stitched across pages (tables.py) and linked to their
-attachment, caption and notes.
+attachment's number and title (Assembler: one named step per layout rule); tables stitched across
+pages (tables.stitch) and linked to their attachment, caption and notes.
 """
 
 from __future__ import annotations
@@ -649,165 +649,11 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
     stream = build_stream(pages)
     paras = [b for b in stream.blocks if isinstance(b, Para)]
     meta, used_paras = extract_meta(paras, stream.body_size)
-    used = {id(paras[i]) for i in used_paras}
-    sections = SectionBuilder()
-    attachments: list[Attachment] = []
-    listed: dict[int | None, str] = {}
-    tables: list[Table] = []
-    paragraphs: list[Paragraph] = []
-    builder: TableBuilder | None = None
-    table_meta: tuple[int | None, str | None, str | None] = (None, None, None)
-    attachment: Attachment | None = None
-    in_list = False
-    last_section: Section | None = None
-    heading_para: Para | None = None  # the last heading, while its words may wrap onto the next line
-    expect_title = False
-    title_para: Para | None = None
-    blocks = stream.blocks
-    contents = table_of_contents(blocks)
-    captions = table_captions(blocks)
-    meta = title_from_caption(meta, blocks, captions)
-    caption_blocks = {i for c in captions.values() for i in c.lines}
-    reprinted = reprinted_captions(blocks, captions)
-    titles_used: set[str] = set()
-
-    def close_table() -> None:
-        nonlocal builder
-        if builder is not None and (builder.rows or builder.head):  # a table printed empty is kept: none is data
-            number, a_title, t_title = table_meta
-            tables.extend(finish_tables(builder, len(tables) + 1, number, a_title, t_title))
-        builder = None
-
-    for index, block in enumerate(blocks):
-        if isinstance(block, PageTable):
-            following = (
-                continuation(builder, block)
-                if builder is not None and index > 0 and isinstance(blocks[before(index, reprinted)], PageTable)
-                else None
-            )
-            if builder is not None and following is not None:
-                extend_table(builder, following)
-                continue
-            close_table()
-            builder = start_table(block)
-            found = captions.get(index, Caption(None, None, None))
-            title, source = (
-                (found.title, "caption")
-                if found.title
-                else fallback_title(attachment, last_section, titles_used, len(tables) + 1)
-            )
-            titles_used.add(title)
-            builder.title_source = source
-            builder.unit = found.unit
-            builder.unit_source = found.unit_source
-            table_meta = (attachment.number if attachment else None, attachment.title if attachment else None, title)
-            expect_title = False
-            continue
-        para = block
-        text = para.text
-        if builder is not None and text.startswith(NOTE_START):
-            builder.notes.append(text)
-            paragraphs.append(make_paragraph(para, None, para.original, "note"))
-            continue
-        if index in reprinted:  # the caption again over the table's next page: the table goes on
-            continue
-        close_table()
-        if id(para) in used:
-            continue
-        if index in contents:  # the 目录: entries pointing at sections, not sections
-            paragraphs.append(make_paragraph(para, None, para.original, "contents"))
-            continue
-        if m := ATTACHMENT_HEAD.match(text):
-            number = int(m.group("n")) if m.group("n") else None
-            attachment = Attachment(number=number, title=listed.get(number, ""), page=para.page)
-            attachments.append(attachment)
-            sections.close()
-            last_section = None
-            in_list = False
-            expect_title = True
-            continue
-        if expect_title and attachment is not None:
-            attachment.title = text.rstrip("：:")
-            expect_title = False
-            title_para = para
-            paragraphs.append(make_paragraph(para, None, para.original, "caption"))
-            continue
-        if title_para is not None and attachment is not None and continues_title(title_para, para):
-            attachment.title += text  # the title's last words, centred on a line of their own
-            title_para = None
-            continue
-        title_para = None
-        if m := ATTACHMENT_LIST.match(text):
-            in_list = True
-            rest = m.group("rest").strip()
-            item = LIST_ITEM.match(rest)
-            if item:
-                listed[int(item.group("n"))] = item.group("title").strip()
-            elif rest:
-                listed[None] = rest
-            continue
-        listed_title = text.rstrip("：:")
-        if listed and (in_list or attachment is None) and listed_title in listed.values():
-            # text input has no 附件N heading: the attachment starts at its listed title
-            in_list = False
-            number = next(k for k, v in listed.items() if v == listed_title)
-            attachment = Attachment(number=number, title=listed_title, page=para.page)
-            attachments.append(attachment)
-            sections.close()
-            last_section = None
-            continue
-        if in_list:
-            item = LIST_ITEM.match(text)
-            if item and len(text) < 80:
-                listed[int(item.group("n"))] = item.group("title").strip()
-                continue
-            if listed and len(text) <= 20 and not is_org(text) and not is_standalone_date(text):
-                last = max(k for k in listed if k is not None) if any(k is not None for k in listed) else None
-                listed[last] = listed[last] + text  # an item title wrapped onto a second line
-                continue
-            in_list = False
-        found = label_of(text) if attachment is None else None
-        if index in caption_blocks and not found:  # a table's title or unit line, not body text
-            paragraphs.append(make_paragraph(para, None, para.original, "caption"))
-            continue
-        if (
-            last_section is not None
-            and heading_para is not None
-            and not last_section.text
-            and not found
-            and wraps_into(heading_para, para)
-        ):
-            last_section.heading = (
-                last_section.heading or ""
-            ) + text  # the heading's last words, on a line of their own
-            heading_para = None
-            continue
-        heading_para = None
-        if found:
-            rank, label = found
-            heading, body = split_heading(para, label)
-            last_section = sections.add(rank, label, heading, body, para)
-            heading_para = para if not body else None
-            last_section.items.extend(find_items(body, para.page))
-            paragraphs.append(
-                make_paragraph(para, last_section.section_id, para.original, "heading" if not body else "body")
-            )
-            continue
-        if last_section is not None and attachment is None:
-            last_section.text = "\n".join(t for t in (last_section.text, text) if t)
-            last_section.items.extend(find_items(text, para.page))
-        paragraphs.append(make_paragraph(para, last_section.section_id if last_section else None, para.original))
-    close_table()
-    renamed = sections.finish()
-    if renamed:
-        for paragraph in paragraphs:
-            if paragraph.section_id:
-                paragraph.section_id = rename(paragraph.section_id, renamed)
-    for att in attachments:
-        if not att.title and att.number in listed:
-            att.title = listed[att.number]
-    if not attachments and listed:
-        attachments = [Attachment(number=n, title=t) for n, t in sorted(listed.items(), key=lambda kv: kv[0] or 0)]
+    assembler = Assembler(stream.blocks, used={id(paras[i]) for i in used_paras})
+    meta = title_from_caption(meta, stream.blocks, assembler.captions)
+    for index, block in enumerate(stream.blocks):
+        assembler.take(index, block)
+    assembler.finish()
     problems = [PageProblem(p.number, p.quality, p.quality_detail) for p in pages if p.quality != "ok"]
     return Document(
         doc_id=raw.doc_id,
@@ -817,14 +663,256 @@ def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> D
         kind=raw.kind,
         script=script,  # type: ignore[arg-type]
         meta=meta,
-        sections=sections.sections,
-        attachments=attachments,
-        tables=tables,
-        paragraphs=paragraphs,
+        sections=assembler.sections.sections,
+        attachments=assembler.attachments,
+        tables=assembler.tables,
+        paragraphs=assembler.paragraphs,
         problems=problems,
         ocr=[p.ocr for p in raw.pages if p.ocr is not None],
         warnings=list(raw.warnings),
     )
+
+
+class Assembler:
+    """The document's blocks, in reading order, into sections, attachments, tables and paragraphs.
+
+    ``take`` offers each paragraph to the steps below in turn; the first that claims it ends its
+    turn. Each step is one rule of a Chinese government document's layout, small enough to test
+    on its own (tests/test_assembler.py). Page tables go to the table stage: a part that continues
+    the table being built is stitched to it (tables.continuation), any other block closes it.
+    """
+
+    def __init__(self, blocks: list[Para | PageTable], used: set[int] | None = None) -> None:
+        self.blocks = blocks
+        self.used = used or set()  # paragraphs metadata already took (title, 文号, …)
+        self.contents = table_of_contents(blocks)
+        self.captions = table_captions(blocks)
+        self.caption_blocks = {i for c in self.captions.values() for i in c.lines}
+        self.reprinted = reprinted_captions(blocks, self.captions)
+        self.sections = SectionBuilder()
+        self.attachments: list[Attachment] = []
+        self.listed: dict[int | None, str] = {}  # 附件 list: number -> title
+        self.tables: list[Table] = []
+        self.paragraphs: list[Paragraph] = []
+        self.builder: TableBuilder | None = None
+        self.table_meta: tuple[int | None, str | None, str | None] = (None, None, None)
+        self.attachment: Attachment | None = None
+        self.in_list = False
+        self.last_section: Section | None = None
+        self.heading_para: Para | None = None  # the last heading, while its words may wrap onto the next line
+        self.expect_title = False
+        self.title_para: Para | None = None
+        self.titles_used: set[str] = set()
+
+    # ------------------------------------------------------------------ driving
+    def take(self, index: int, block: Para | PageTable) -> None:
+        if isinstance(block, PageTable):
+            self.table_part(index, block)
+            return
+        if self.table_note(block) or self.reprinted_caption(index):
+            return
+        self.close_table()
+        steps = (
+            self.metadata_line,
+            self.contents_entry,
+            self.attachment_head,
+            self.attachment_title,
+            self.attachment_title_tail,
+            self.attachment_list,
+            self.listed_attachment_title,
+            self.attachment_list_item,
+            self.caption_line,
+            self.heading_tail,
+            self.section_heading,
+        )
+        if not any(step(index, block) for step in steps):
+            self.body_text(block)
+
+    def finish(self) -> None:
+        """Close the last table, settle section ids and attachment titles."""
+        self.close_table()
+        renamed = self.sections.finish()
+        if renamed:
+            for paragraph in self.paragraphs:
+                if paragraph.section_id:
+                    paragraph.section_id = rename(paragraph.section_id, renamed)
+        for att in self.attachments:
+            if not att.title and att.number in self.listed:
+                att.title = self.listed[att.number]
+        if not self.attachments and self.listed:
+            self.attachments = [
+                Attachment(number=n, title=t) for n, t in sorted(self.listed.items(), key=lambda kv: kv[0] or 0)
+            ]
+
+    # ------------------------------------------------------------------ tables
+    def table_part(self, index: int, part: PageTable) -> None:
+        """A page's table: the next part of the table being built, or a new table with its title."""
+        follows = index > 0 and isinstance(self.blocks[before(index, self.reprinted)], PageTable)
+        following = continuation(self.builder, part) if self.builder is not None and follows else None
+        if self.builder is not None and following is not None:
+            extend_table(self.builder, following)
+            return
+        self.close_table()
+        self.builder = builder = start_table(part)
+        found = self.captions.get(index, Caption(None, None, None))
+        title, source = (
+            (found.title, "caption")
+            if found.title
+            else fallback_title(self.attachment, self.last_section, self.titles_used, len(self.tables) + 1)
+        )
+        self.titles_used.add(title)
+        builder.title_source = source
+        builder.unit = found.unit
+        builder.unit_source = found.unit_source
+        attachment = self.attachment
+        self.table_meta = (attachment.number if attachment else None, attachment.title if attachment else None, title)
+        self.expect_title = False
+
+    def close_table(self) -> None:
+        builder = self.builder
+        if builder is not None and (builder.rows or builder.head):  # a table printed empty is kept: none is data
+            number, a_title, t_title = self.table_meta
+            self.tables.extend(finish_tables(builder, len(self.tables) + 1, number, a_title, t_title))
+        self.builder = None
+
+    def table_note(self, para: Para) -> bool:
+        """注：/备注 right under a table belongs to it."""
+        if self.builder is None or not para.text.startswith(NOTE_START):
+            return False
+        self.builder.notes.append(para.text)
+        self.paragraphs.append(make_paragraph(para, None, para.original, "note"))
+        return True
+
+    def reprinted_caption(self, index: int) -> bool:
+        """The caption printed again over the table's next page: the table goes on."""
+        return index in self.reprinted
+
+    # ------------------------------------------------------------------ front matter, contents
+    def metadata_line(self, index: int, para: Para) -> bool:
+        return id(para) in self.used
+
+    def contents_entry(self, index: int, para: Para) -> bool:
+        """The 目录: entries pointing at sections, not sections."""
+        if index not in self.contents:
+            return False
+        self.paragraphs.append(make_paragraph(para, None, para.original, "contents"))
+        return True
+
+    # ------------------------------------------------------------------ attachments
+    def attachment_head(self, index: int, para: Para) -> bool:
+        """附件 / 附件2: an attachment starts; its title is the next line."""
+        m = ATTACHMENT_HEAD.match(para.text)
+        if not m:
+            return False
+        number = int(m.group("n")) if m.group("n") else None
+        self.attachment = Attachment(number=number, title=self.listed.get(number, ""), page=para.page)
+        self.attachments.append(self.attachment)
+        self.sections.close()
+        self.last_section = None
+        self.in_list = False
+        self.expect_title = True
+        return True
+
+    def attachment_title(self, index: int, para: Para) -> bool:
+        if not (self.expect_title and self.attachment is not None):
+            return False
+        self.attachment.title = para.text.rstrip("：:")
+        self.expect_title = False
+        self.title_para = para
+        self.paragraphs.append(make_paragraph(para, None, para.original, "caption"))
+        return True
+
+    def attachment_title_tail(self, index: int, para: Para) -> bool:
+        """The title's last words, centred on a line of their own."""
+        title_para, self.title_para = self.title_para, None
+        if title_para is None or self.attachment is None or not continues_title(title_para, para):
+            return False
+        self.attachment.title += para.text
+        return True
+
+    def attachment_list(self, index: int, para: Para) -> bool:
+        """附件：1. … under the body: the attachments' titles, by number."""
+        m = ATTACHMENT_LIST.match(para.text)
+        if not m:
+            return False
+        self.in_list = True
+        rest = m.group("rest").strip()
+        item = LIST_ITEM.match(rest)
+        if item:
+            self.listed[int(item.group("n"))] = item.group("title").strip()
+        elif rest:
+            self.listed[None] = rest
+        return True
+
+    def listed_attachment_title(self, index: int, para: Para) -> bool:
+        """Text input has no 附件N heading: the attachment starts at its listed title."""
+        listed_title = para.text.rstrip("：:")
+        if not (self.listed and (self.in_list or self.attachment is None) and listed_title in self.listed.values()):
+            return False
+        self.in_list = False
+        number = next(k for k, v in self.listed.items() if v == listed_title)
+        self.attachment = Attachment(number=number, title=listed_title, page=para.page)
+        self.attachments.append(self.attachment)
+        self.sections.close()
+        self.last_section = None
+        return True
+
+    def attachment_list_item(self, index: int, para: Para) -> bool:
+        """The list's next item, or an item title wrapped onto a second line."""
+        if not self.in_list:
+            return False
+        text = para.text
+        item = LIST_ITEM.match(text)
+        if item and len(text) < 80:
+            self.listed[int(item.group("n"))] = item.group("title").strip()
+            return True
+        if self.listed and len(text) <= 20 and not is_org(text) and not is_standalone_date(text):
+            numbered = [k for k in self.listed if k is not None]
+            last = max(numbered) if numbered else None
+            self.listed[last] = self.listed[last] + text
+            return True
+        self.in_list = False
+        return False
+
+    # ------------------------------------------------------------------ captions, sections, text
+    def caption_line(self, index: int, para: Para) -> bool:
+        """A table's title or unit line, not body text (a numbered line in the body is a heading)."""
+        if index not in self.caption_blocks or (self.attachment is None and label_of(para.text)):
+            return False
+        self.paragraphs.append(make_paragraph(para, None, para.original, "caption"))
+        return True
+
+    def heading_tail(self, index: int, para: Para) -> bool:
+        """The heading's last words, on a line of their own."""
+        heading_para, self.heading_para = self.heading_para, None
+        section = self.last_section
+        found = label_of(para.text) if self.attachment is None else None
+        if section is None or heading_para is None or section.text or found or not wraps_into(heading_para, para):
+            return False
+        section.heading = (section.heading or "") + para.text
+        return True
+
+    def section_heading(self, index: int, para: Para) -> bool:
+        """一、/（一）/1. … : a section opens, with a run-in heading when text follows it."""
+        found = label_of(para.text) if self.attachment is None else None
+        if not found:
+            return False
+        rank, label = found
+        heading, body = split_heading(para, label)
+        section = self.last_section = self.sections.add(rank, label, heading, body, para)
+        self.heading_para = para if not body else None
+        section.items.extend(find_items(body, para.page))
+        self.paragraphs.append(
+            make_paragraph(para, section.section_id, para.original, "heading" if not body else "body")
+        )
+        return True
+
+    def body_text(self, para: Para) -> None:
+        section = self.last_section
+        if section is not None and self.attachment is None:
+            section.text = "\n".join(t for t in (section.text, para.text) if t)
+            section.items.extend(find_items(para.text, para.page))
+        self.paragraphs.append(make_paragraph(para, section.section_id if section else None, para.original))
 
 
 def make_paragraph(para: Para, section_id: str | None, original: str, kind: str = "body") -> Paragraph:
