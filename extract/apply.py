@@ -24,7 +24,7 @@ from .dates import DEADLINE, as_of_date, deadline_from_match, is_deadline_phrase
 from .model import Check, DeadlineRecord, Document, Metric, Paragraph, Records, Table
 from .quantities import Quantity, as_number, find_quantities, header_unit_factor, parse_cell, parse_quantity
 from .rules import FormatRules, MetricRule, RuleSet, TableRule, finditer, search
-from .settings import LIMITS
+from .settings import LIMITS, TABLES, TableSettings
 from .tablerecords import (
     column_index,
     column_indexes,
@@ -56,8 +56,7 @@ class Context:
 def apply_rules(doc: Document, rules: RuleSet) -> Records:
     records = Records()
     ctx = Context(doc, rules, base_date(doc), records)
-    formats = [f for f in rules.formats if guarded(ctx, f.match_source, partial(format_matches, f, doc))]
-    formats = [f for f in formats if f.priority == max(g.priority for g in formats)]
+    formats = matching_formats(ctx)
     records.formats = [f.format for f in formats]
     claimed: dict[int, list[tuple[int, int]]] = {}
     for fmt in formats:
@@ -81,6 +80,21 @@ def apply_rules(doc: Document, rules: RuleSet) -> Records:
         rule_name = next((f"{f.format}:deadlines" for f in formats), "generic")
         prose_deadlines(ctx, rule_name, next((f.deadline_sections for f in formats if f.deadline_sections), None))
     return in_panel(records, doc)
+
+
+def matching_formats(ctx: Context) -> list[FormatRules]:
+    """The report formats whose match: fits the document, the highest priority only."""
+    doc = ctx.doc
+    formats = [f for f in ctx.rules.formats if guarded(ctx, f.match_source, partial(format_matches, f, doc))]
+    return [f for f in formats if f.priority == max(g.priority for g in formats)]
+
+
+def table_settings_for(doc: Document, rules: RuleSet) -> TableSettings:
+    """settings.TableSettings with the overrides (table_settings:) of the formats that fit the document."""
+    overrides: dict[str, float] = {}
+    for fmt in matching_formats(Context(doc, rules, base_date(doc), Records())):
+        overrides.update(fmt.table_settings)
+    return replace(TABLES, **overrides) if overrides else TABLES
 
 
 def in_panel(records: Records, doc: Document) -> Records:

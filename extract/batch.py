@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from . import cache
-from .apply import apply_rules
+from .apply import apply_rules, table_settings_for
 from .confidence import low_confidence, table_confidence
 from .errors import ReadError
 from .model import Document, Records
 from .ocr.engine import INSTALL_HINT
-from .pipeline import extract_file
+from .pipeline import document_from_raw, read_pages
 from .read import Progress, display_path, reading_kind
 from .rules import RulesArg, RuleSet, load_rules, rule_layers
-from .settings import LIMITS, OCR, Limits, OcrSettings
+from .settings import LIMITS, OCR, TABLES, Limits, OcrSettings
 from .workers import Outcome, run_tasks, usable_cores
 
 UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
@@ -94,8 +94,7 @@ def process_file(
     if progress:
         progress(started=True)  # the time limit counts from here, not from loading the rules
     try:
-        document = extract_file(path, doc_id, progress, ocr)
-        records = apply_rules(document, rules)
+        document, records = extract_with_rules(path, doc_id, rules, ocr, progress)
         status, error, warnings = document_status(document, records)
         result = DocResult(
             doc_id, display_path(path), document.sha256, status, error, document, records, warnings=warnings
@@ -113,6 +112,19 @@ def process_file(
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
         cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr)), entry)
     return result
+
+
+def extract_with_rules(
+    path: str, doc_id: str, rules: RuleSet, ocr: OcrSettings = OCR, progress: Progress | None = None
+) -> tuple[Document, Records]:
+    """The document and its records. A report format that sets its own table tolerances
+    (table_settings: in its rule file) has its documents' pages laid out again with them."""
+    raw = read_pages(path, doc_id, progress, ocr)
+    document = document_from_raw(raw)
+    settings = table_settings_for(document, rules)
+    if settings != TABLES:
+        document = document_from_raw(raw, settings)
+    return document, apply_rules(document, rules)
 
 
 def cache_kind(path: Path, ocr: OcrSettings) -> str:

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 
 from .model import BBox, Char, Edge, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
+from .settings import TABLES, TableSettings
 from .tables import find_page_tables, find_unruled_tables, line_text, table_from_text_rows
 
 PAGE_NUMBER = re.compile(
@@ -27,10 +28,10 @@ MARGIN_BAND = 0.09  # top/bottom share of the page where running headers and foo
 GAP_SPLIT = 3.0  # a horizontal gap this many font sizes wide splits a line in two
 
 
-def lay_out(raw: RawDocument) -> list[LaidOutPage]:
+def lay_out(raw: RawDocument, tables: TableSettings = TABLES) -> list[LaidOutPage]:
     if raw.kind == "text":
         return [lay_out_text(page) for page in raw.pages]
-    prepared = [prepare_page(page) for page in raw.pages]
+    prepared = [prepare_page(page, tables) for page in raw.pages]
     shared = document_gutters(prepared)
     pages = [
         lay_out_page(page, tables, rows, gutter or shared.get(round(page.width)))
@@ -44,15 +45,15 @@ def lay_out(raw: RawDocument) -> list[LaidOutPage]:
 Prepared = tuple[RawPage, list[PageTable], list[list[Char]], float | None]
 
 
-def prepare_page(page: RawPage) -> Prepared:
+def prepare_page(page: RawPage, settings: TableSettings = TABLES) -> Prepared:
     """Tables carved out, the remaining characters in rows, and the page's own column gutter if any."""
     if page.quality in ("no_text", "garbled"):
         return page, [], [], None
-    tables = find_page_tables(page)
+    tables = find_page_tables(page, settings)
     boxes = [t.bbox for t in tables if t.bbox]
     free = [c for c in page.chars if c.upright and not inside_any(c, boxes) and not inside_any(c, page.images)]
     rules = [e for e in page.edges if e.orientation == "h" and not any(edge_inside(e, b) for b in boxes)]
-    unruled, rows = find_unruled_tables(char_rows(free), rules, page.number)
+    unruled, rows = find_unruled_tables(char_rows(free), rules, page.number, settings)
     return page, tables + unruled, rows, find_gutter(rows, page.width)
 
 

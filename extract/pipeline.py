@@ -13,24 +13,34 @@ from .model import Document, LaidOutPage, RawDocument, TextLine
 from .normalize import detect_script, normalize_pages
 from .ocr import ocr_document
 from .read import Progress, read_document
-from .settings import OCR, OcrSettings
+from .settings import OCR, TABLES, OcrSettings, TableSettings
 from .structure import build_document
 
 
 def extract_file(
-    path: str | Path, doc_id: str | None = None, progress: Progress | None = None, ocr: OcrSettings = OCR
+    path: str | Path,
+    doc_id: str | None = None,
+    progress: Progress | None = None,
+    ocr: OcrSettings = OCR,
+    tables: TableSettings = TABLES,
 ) -> Document:
     """One file's document model; ``doc_id`` defaults to the file's stem, ``progress`` hears of
-    pages, ``ocr`` says which pages are read by OCR (by default those whose text layer cannot be)."""
-    return document_from_raw(ocr_document(read_document(path, doc_id, progress), ocr, progress))
+    pages, ``ocr`` says which pages are read by OCR (by default those whose text layer cannot be),
+    ``tables`` how tables are found and stitched."""
+    return document_from_raw(read_pages(path, doc_id, progress, ocr), tables)
 
 
-def document_from_raw(raw: RawDocument) -> Document:
+def read_pages(path: str | Path, doc_id: str | None, progress: Progress | None, ocr: OcrSettings) -> RawDocument:
+    """The file's pages as read, and OCRed where needed."""
+    return ocr_document(read_document(path, doc_id, progress), ocr, progress)
+
+
+def document_from_raw(raw: RawDocument, tables: TableSettings = TABLES) -> Document:
     """The document model of pages already read (and OCRed): layout, normalisation, structure."""
-    pages = lay_out(raw)
+    pages = lay_out(raw, tables)
     script = detect_script(page_text(pages))
     normalize_pages(pages, script)
-    return build_document(raw, pages, script)
+    return build_document(raw, pages, script, tables)
 
 
 def page_text(pages: list[LaidOutPage]) -> str:

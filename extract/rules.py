@@ -82,6 +82,7 @@ class FormatRules:
     deadline_sections: Any | None = None
     # across tables: (file:line, (left title pattern, column), (right title pattern, column))
     same_figures: list[tuple[str, tuple[Any, str], tuple[Any, str]]] = field(default_factory=list)
+    table_settings: dict[str, float] = field(default_factory=dict)  # overrides of settings.TableSettings
 
 
 @dataclass
@@ -233,6 +234,8 @@ def to_format(model: FormatFile, source: YamlFile) -> FormatRules:
     if model.exclude is not None:
         fmt.exclude = {key: regex.compile(value) for key, value in model.exclude.model_dump(exclude_none=True).items()}
     fmt.priority = model.priority
+    if model.table_settings is not None:
+        fmt.table_settings = model.table_settings.model_dump(exclude_none=True)
     fmt.prose_deadlines = model.deadlines.prose
     fmt.deadline_sections = regex.compile(model.deadlines.sections) if model.deadlines.sections else None
     for i, check in enumerate(model.checks):

@@ -10,11 +10,21 @@ rules.py turns the validated models into the rule objects apply.py uses.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Annotated, Any, get_args, get_origin
 
 import regex
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
 from .dates import DATE
 from .quantities import NUMBER, QUANTITY
@@ -351,6 +361,21 @@ class FormatCheck(Strict):
     same_figures: SameFigures
 
 
+def table_settings_model() -> type[BaseModel]:
+    """``table_settings:`` of a rule file: any of settings.TableSettings' fields, each a number
+    not below zero of its own type (whole numbers for counts)."""
+    from .settings import TableSettings
+
+    fields: dict[str, Any] = {}
+    for spec in dataclasses.fields(TableSettings):
+        kind = int if spec.type in (int, "int") else float
+        fields[spec.name] = (Annotated[kind, Field(ge=0)] | None, None)
+    return create_model("TableSettingsSpec", __base__=Strict, **fields)
+
+
+TableSettingsSpec = table_settings_model()
+
+
 class FormatFile(Strict):
     format: Annotated[str, AfterValidator(format_id)]
     describe: str = ""
@@ -363,6 +388,9 @@ class FormatFile(Strict):
     tables: list[TableSpec] = []
     checks: list[FormatCheck] = []  # across tables
     deadlines: DeadlineSettings = DeadlineSettings()
+    # tolerances of table finding for this format's documents (settings.TableSettings), when its
+    # producer lays tables out unlike the defaults' measurements
+    table_settings: TableSettingsSpec | None = None  # type: ignore[valid-type]
 
 
 # --------------------------------------------------------------------------- messages

@@ -130,6 +130,9 @@ class TableSettings:
     # A column whose filled cells are at least this share numbers holds values: a line with no
     # value there continues the row above (a wrapped name).
     numeric_share: float = 0.6
+    # A header takes at most this many lines (the corpus' deepest: 4, 适用对象(行政相对人性质)
+    # wrapped in a narrow column; real registers: 3).
+    max_header_lines: int = 6
     # A horizontal rule counts for an unruled table when it runs along this share of its width.
     rule_cover: float = 0.6
 

@@ -35,6 +35,7 @@ from .model import (
     TextLine,
 )
 from .normalize import join_fragments, join_with_offsets
+from .settings import TABLES, TableSettings
 from .tables import TableBuilder, continuation, extend_table, finish_tables, start_table
 
 # --------------------------------------------------------------------------- patterns
@@ -645,11 +646,13 @@ def find_items(text: str, page: int) -> list[Item]:
 
 
 # --------------------------------------------------------------------------- the document
-def build_document(raw: RawDocument, pages: list[LaidOutPage], script: str) -> Document:
+def build_document(
+    raw: RawDocument, pages: list[LaidOutPage], script: str, table_settings: TableSettings = TABLES
+) -> Document:
     stream = build_stream(pages)
     paras = [b for b in stream.blocks if isinstance(b, Para)]
     meta, used_paras = extract_meta(paras, stream.body_size)
-    assembler = Assembler(stream.blocks, used={id(paras[i]) for i in used_paras})
+    assembler = Assembler(stream.blocks, used={id(paras[i]) for i in used_paras}, table_settings=table_settings)
     meta = title_from_caption(meta, stream.blocks, assembler.captions)
     for index, block in enumerate(stream.blocks):
         assembler.take(index, block)
@@ -682,8 +685,11 @@ class Assembler:
     the table being built is stitched to it (tables.continuation), any other block closes it.
     """
 
-    def __init__(self, blocks: list[Para | PageTable], used: set[int] | None = None) -> None:
+    def __init__(
+        self, blocks: list[Para | PageTable], used: set[int] | None = None, table_settings: TableSettings = TABLES
+    ) -> None:
         self.blocks = blocks
+        self.table_settings = table_settings
         self.used = used or set()  # paragraphs metadata already took (title, 文号, …)
         self.contents = table_of_contents(blocks)
         self.captions = table_captions(blocks)
@@ -753,7 +759,7 @@ class Assembler:
             extend_table(self.builder, following)
             return
         self.close_table()
-        self.builder = builder = start_table(part)
+        self.builder = builder = start_table(part, self.table_settings)
         found = self.captions.get(index, Caption(None, None, None))
         title, source = (
             (found.title, "caption")

@@ -95,11 +95,11 @@ def test_padded_rows_keep_a_wrapped_number_in_its_cell_and_text_rows_apart() -> 
 
 
 def test_a_rule_under_the_header_ends_it() -> None:
-    """A three-line table: the header's second line has no numbers but is above the rule."""
+    """A three-line table whose header's second line holds years: only the rule says they are header."""
     cells = bulletin(
         [
             ("序号", "单位", "累计量", "本周量"),
-            ("", "", "(万条)", "(万条)"),
+            ("", "", "2017", "2018"),
             ("1", "市卫生计生委", "27", "12"),
             ("2", "市公安局", "38", "8"),
             ("3", "市民政局", "5", "1"),
@@ -107,8 +107,10 @@ def test_a_rule_under_the_header_ends_it() -> None:
     )
     rules = [Edge("h", 40, 96, 400, 96), Edge("h", 40, 125, 400, 125), Edge("h", 40, 172, 400, 172)]
     tables, _ = find_unruled_tables(rows_of(*cells), rules, 1)
-    assert grid(tables[0])[0] == ["序号", "单位", "累计量(万条)", "本周量(万条)"]
+    assert grid(tables[0])[0] == ["序号", "单位", "累计量2017", "本周量2018"]
     assert len(tables[0].rows) == 4
+    tables, _ = find_unruled_tables(rows_of(*cells), [], 1)
+    assert grid(tables[0])[1] == ["", "", "2017", "2018"]  # without the rule the years are a row
 
 
 def test_caption_above_and_note_below_stay_out() -> None:

@@ -11,14 +11,14 @@ page end, and a merged cell whose bottom border is on the next page, instead of 
 from __future__ import annotations
 
 from ..model import Cell, Edge, PageTable
-from ..settings import TABLES
+from ..settings import TABLES, TableSettings
 
 
-def lattice_tables(edges: list[Edge], page: int) -> list[PageTable]:
-    return [t for group in touching_groups(edges) if (t := lattice(group, page)) is not None]
+def lattice_tables(edges: list[Edge], page: int, settings: TableSettings = TABLES) -> list[PageTable]:
+    return [t for group in touching_groups(edges, settings) if (t := lattice(group, page, settings)) is not None]
 
 
-def touching_groups(edges: list[Edge]) -> list[list[Edge]]:
+def touching_groups(edges: list[Edge], settings: TableSettings = TABLES) -> list[list[Edge]]:
     """Lines that cross or touch, transitively: one table's ruling."""
     parent = list(range(len(edges)))
 
@@ -36,9 +36,9 @@ def touching_groups(edges: list[Edge]) -> list[list[Edge]]:
 
     for h in horizontal:
         he = edges[h]
-        for k in range(bisect_left(xs, he.x0 - TABLES.snap), bisect_right(xs, he.x1 + TABLES.snap)):
+        for k in range(bisect_left(xs, he.x0 - settings.snap), bisect_right(xs, he.x1 + settings.snap)):
             ve = edges[vertical[k]]
-            if ve.top - TABLES.snap <= he.top <= ve.bottom + TABLES.snap:
+            if ve.top - settings.snap <= he.top <= ve.bottom + settings.snap:
                 parent[find(h)] = find(vertical[k])
     groups: dict[int, list[Edge]] = {}
     for i, edge in enumerate(edges):
@@ -46,20 +46,24 @@ def touching_groups(edges: list[Edge]) -> list[list[Edge]]:
     return [g for g in groups.values() if sum(e.orientation == "h" for e in g) and sum(e.orientation == "v" for e in g)]
 
 
-def cluster(values: list[float]) -> list[float]:
+def cluster(values: list[float], snap: float = TABLES.snap) -> list[float]:
     out: list[float] = []
     for v in sorted(values):
-        if out and v - out[-1] <= TABLES.snap:
+        if out and v - out[-1] <= snap:
             continue
         out.append(v)
     return out
 
 
-def lattice(edges: list[Edge], page: int) -> PageTable | None:
+def lattice(edges: list[Edge], page: int, settings: TableSettings = TABLES) -> PageTable | None:
     horizontal = [e for e in edges if e.orientation == "h"]
     vertical = [e for e in edges if e.orientation == "v"]
-    xs = cluster([e.x0 for e in vertical] + [min(e.x0 for e in horizontal), max(e.x1 for e in horizontal)])
-    ys = cluster([e.top for e in horizontal] + [min(e.top for e in vertical), max(e.bottom for e in vertical)])
+    xs = cluster(
+        [e.x0 for e in vertical] + [min(e.x0 for e in horizontal), max(e.x1 for e in horizontal)], settings.snap
+    )
+    ys = cluster(
+        [e.top for e in horizontal] + [min(e.top for e in vertical), max(e.bottom for e in vertical)], settings.snap
+    )
     nrows, ncols = len(ys) - 1, len(xs) - 1
     if nrows < 1 or ncols < 1:
         return None
@@ -76,9 +80,9 @@ def lattice(edges: list[Edge], page: int) -> PageTable | None:
 
     for r in range(nrows):
         for c in range(ncols):
-            if c + 1 < ncols and not ruled_between_columns(vertical, xs[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < ncols and not ruled_between_columns(vertical, xs[c + 1], ys[r], ys[r + 1], settings):
                 join(r * ncols + c, r * ncols + c + 1)
-            if r + 1 < nrows and not ruled_between_rows(horizontal, ys[r + 1], xs[c], xs[c + 1]):
+            if r + 1 < nrows and not ruled_between_rows(horizontal, ys[r + 1], xs[c], xs[c + 1], settings):
                 join(r * ncols + c, (r + 1) * ncols + c)
     members: dict[int, list[tuple[int, int]]] = {}
     for r in range(nrows):
@@ -99,13 +103,17 @@ def lattice(edges: list[Edge], page: int) -> PageTable | None:
     return PageTable(page=page, bbox=(xs[0], ys[0], xs[-1], ys[-1]), rows=rows, xs=xs, ys=ys)  # type: ignore[arg-type]
 
 
-def ruled_between_columns(vertical: list[Edge], x: float, top: float, bottom: float) -> bool:
+def ruled_between_columns(
+    vertical: list[Edge], x: float, top: float, bottom: float, settings: TableSettings = TABLES
+) -> bool:
     """Is there a vertical line at x running along most of [top, bottom]?"""
-    need = (bottom - top) * TABLES.cover
-    return any(abs(e.x0 - x) <= TABLES.snap and min(e.bottom, bottom) - max(e.top, top) >= need for e in vertical)
+    need = (bottom - top) * settings.cover
+    return any(abs(e.x0 - x) <= settings.snap and min(e.bottom, bottom) - max(e.top, top) >= need for e in vertical)
 
 
-def ruled_between_rows(horizontal: list[Edge], y: float, x0: float, x1: float) -> bool:
+def ruled_between_rows(
+    horizontal: list[Edge], y: float, x0: float, x1: float, settings: TableSettings = TABLES
+) -> bool:
     """Is there a horizontal line at y running along most of [x0, x1]?"""
-    need = (x1 - x0) * TABLES.cover
-    return any(abs(e.top - y) <= TABLES.snap and min(e.x1, x1) - max(e.x0, x0) >= need for e in horizontal)
+    need = (x1 - x0) * settings.cover
+    return any(abs(e.top - y) <= settings.snap and min(e.x1, x1) - max(e.x0, x0) >= need for e in horizontal)

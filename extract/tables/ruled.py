@@ -14,30 +14,30 @@ from bisect import bisect_right
 from pdfplumber.table import merge_edges
 
 from ..model import Char, Edge, PageTable, RawPage
-from ..settings import TABLES
+from ..settings import TABLES, TableSettings
 from .lattice import lattice_tables
 from .text import chars_to_text
 
 
-def find_page_tables(page: RawPage) -> list[PageTable]:
+def find_page_tables(page: RawPage, settings: TableSettings = TABLES) -> list[PageTable]:
     if len(page.edges) < 4:
         return []
     edges = [edge_dict(e) for e in page.edges]
     edges = merge_edges(
         edges,
-        snap_x_tolerance=TABLES.snap,
-        snap_y_tolerance=TABLES.snap,
-        join_x_tolerance=TABLES.snap,
-        join_y_tolerance=TABLES.snap,
+        snap_x_tolerance=settings.snap,
+        snap_y_tolerance=settings.snap,
+        join_x_tolerance=settings.snap,
+        join_y_tolerance=settings.snap,
     )
     merged = [
         Edge(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"])
         for e in edges
-        if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= TABLES.snap
+        if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= settings.snap
     ]
-    tables = lattice_tables(merged, page.number)
+    tables = lattice_tables(merged, page.number, settings)
     fill_cells(tables, page.chars)
-    return [t for t in tables if looks_like_table(t, page.height)]
+    return [t for t in tables if looks_like_table(t, page.height, settings)]
 
 
 def edge_dict(edge: Edge) -> dict:
@@ -78,12 +78,12 @@ def fill_cells(tables: list[PageTable], chars: list[Char]) -> None:
                     cell.text = chars_to_text(buckets.get(id(cell), []))
 
 
-def looks_like_table(table: PageTable, page_height: float) -> bool:
+def looks_like_table(table: PageTable, page_height: float, settings: TableSettings = TABLES) -> bool:
     """Two rows and two columns at least, with text in more than one cell: else a frame or a box.
     A single row of cells at the top of a page is kept: the last row of a table from the page before."""
     filled = {id(c) for row in table.rows for c in row if c.text.strip()}
     if table.ncols < 2:
         return False
     if len(table.rows) == 1:
-        return len(filled) >= 2 and table.bbox is not None and table.bbox[1] < page_height * TABLES.page_top_share
+        return len(filled) >= 2 and table.bbox is not None and table.bbox[1] < page_height * settings.page_top_share
     return len(filled) >= 3

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from ..model import Cell, PageTable, Table, TableCell
 from ..normalize import join_fragments
-from ..settings import TABLES
+from ..settings import TABLES, TableSettings
 from .shape import shape_tables
 
 TOTAL_WORDS = ("合计", "总计", "汇总", "小计", "合計", "總計", "總和", "总和")
@@ -59,6 +59,7 @@ class TableBuilder:
     unit: str | None = None  # the unit printed above the table (单位：万元)
     unit_source: str | None = None
     title_source: str = "caption"
+    settings: TableSettings = TABLES
 
     @property
     def ncols(self) -> int:
@@ -91,10 +92,10 @@ def column_tolerance(builder: TableBuilder, part: PageTable) -> float:
     """Ruled columns are where their lines are; unruled ones are white gaps that move with the text."""
     sizes = [cell.bbox[3] - cell.bbox[1] for row in part.rows[:3] for cell in row if cell.bbox and cell.text]
     size = min(sizes) if sizes else 10.0
-    return max(TABLES.align, TABLES.unruled_align_sizes * size)
+    return max(builder.settings.align, builder.settings.unruled_align_sizes * size)
 
 
-def regrid(part: PageTable, columns: list[tuple[float, float]] | None) -> PageTable | None:
+def regrid(part: PageTable, columns: list[tuple[float, float]] | None, align: float = TABLES.align) -> PageTable | None:
     """A continued part drawn with fewer column lines (a page of merged cells only) laid on the
     table's own columns: each of its cells spans the table columns between its borders."""
     mine = column_edges(part)
@@ -104,7 +105,7 @@ def regrid(part: PageTable, columns: list[tuple[float, float]] | None) -> PageTa
     index = []
     for edge in [0.0] + [b for _, b in mine]:
         j = min(range(len(bounds)), key=lambda k: abs(bounds[k] - edge))
-        if abs(bounds[j] - edge) > TABLES.align:
+        if abs(bounds[j] - edge) > align:
             return None
         index.append(j)
     if index[0] != 0 or index[-1] != len(bounds) - 1 or len(set(index)) != len(index):
@@ -174,9 +175,9 @@ def continuation(builder: TableBuilder, part: PageTable) -> PageTable | None:
     if part.ncols != builder.ncols or not (
         same_gaps(builder.columns, column_edges(part), column_tolerance(builder, part))
         if unruled
-        else same_geometry(builder.columns, column_edges(part))
+        else same_geometry(builder.columns, column_edges(part), builder.settings.align)
     ):
-        laid = regrid(part, builder.columns) if builder.ruled and part.ruled else None
+        laid = regrid(part, builder.columns, builder.settings.align) if builder.ruled and part.ruled else None
         if laid is None:
             return None
         part = laid
@@ -196,9 +197,10 @@ def is_band(row: list[TableCell] | list[Cell]) -> bool:
     return all(c is first for c in row)
 
 
-def start_table(part: PageTable) -> TableBuilder:
+def start_table(part: PageTable, settings: TableSettings = TABLES) -> TableBuilder:
     n = count_header_rows(part)
     builder = TableBuilder(
+        settings=settings,
         header=header_names(part, n),
         header_rows=n,
         head=grid_cells(part, 0, n),
@@ -335,7 +337,8 @@ def always_filled(builder: TableBuilder) -> list[int]:
     return [
         c
         for c in range(builder.ncols)
-        if sum(bool(row[c].text.strip()) for row in builder.rows) / len(builder.rows) >= TABLES.always_filled_share
+        if sum(bool(row[c].text.strip()) for row in builder.rows) / len(builder.rows)
+        >= builder.settings.always_filled_share
     ]
 
 

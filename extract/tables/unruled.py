@@ -371,7 +371,9 @@ def header_line_count(lines: list[Line], h_rules: list[float], numeric_cols: set
     inner = [y for y in h_rules if lines[0].top < y < lines[-1].bottom]
     if inner:
         under = sum(1 for line in lines if line.bottom <= inner[0] + 1)
-        if under > 0 and (first_value is None or under <= first_value):
+        # a rule under the first few lines ends the header, unless the first line already holds
+        # values (a part continued from the page before, its rows banded by rules)
+        if 0 < under <= settings.max_header_lines and first_value != 0:
             return under
     styled = header_face_lines(lines)
     if styled and (first_value is None or styled <= first_value):
