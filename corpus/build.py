@@ -10,7 +10,7 @@ neither users nor CI need LibreOffice.
     python corpus/build.py pdf NAME...    # only some PDFs
     python corpus/build.py truth          # only the truth files
     python corpus/build.py scans          # scanned copies of some pages, for the OCR tests (scan.py)
-    python corpus/build.py producers      # the producer matrix (producers.yaml): Chromium and ReportLab renderings
+    python corpus/build.py producers      # the producer matrix (producers.yaml): Chromium, ReportLab, borderless LibreOffice
 
 Needs: python-docx, matplotlib, pikepdf, PyYAML and ``soffice`` with CJK fonts
 (Debian: libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-wqy-zenhei); the producer
