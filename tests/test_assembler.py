@@ -97,3 +97,14 @@ def test_metadata_lines_are_not_body_text() -> None:
     assembler = Assembler([title], used={id(title)})
     assembler.take(0, title)
     assert assembler.paragraphs == []
+
+
+def test_a_table_after_its_note_is_another_table() -> None:
+    """A note closes what is above it: the next part, even with the same columns, is not stitched across it."""
+    done = assemble(
+        page_table(1, ["序号", "部门"], ["1", "市公安局"], ["2", "市民政局"]),
+        para("注：只统计市本级。", top=200),
+        page_table(2, ["序号", "部门"], ["3", "市财政局"], ["4", "市商务局"], top=80),
+    )
+    assert len(done.tables) == 2
+    assert done.tables[0].notes == ["注：只统计市本级。"]
