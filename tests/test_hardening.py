@@ -294,7 +294,8 @@ def test_the_cache_key_follows_the_code(tmp_path: Path) -> None:
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
     digest = cache.code_digest.__wrapped__  # uncached: the copy changes under the same path
     assert digest(copy) == digest(package)
-    (copy / "tables.py").write_text((copy / "tables.py").read_text() + "\n# changed\n")
+    stitch = copy / "tables" / "stitch.py"  # a module in a sub-package counts too
+    stitch.write_text(stitch.read_text() + "\n# changed\n")
     assert digest(copy) != digest(package)
     assert cache.entry_key("a" * 64, "rules1", "pdf") != cache.entry_key("a" * 64, "rules2", "pdf")
     assert cache.entry_key("a" * 64, "rules1", "pdf") != cache.entry_key("a" * 64, "rules1", "text")
