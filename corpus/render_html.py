@@ -7,6 +7,8 @@ rendering's choice (see producers.yaml):
 - ``three-line``: the 三线表 of statistical publications, a rule above the table, one under the
   header row and one at the bottom, no vertical rules at all;
 - ``none``: no rules, columns kept apart only by white space;
+- ``rows``: a rule under every row and none between columns (a merged label's column is not
+  crossed by the rules of the rows it spans);
 - ``grid``: every cell ruled, for comparison.
 
 Merged cells print their label once, in their first row (``vertical-align: top``), as a reader
@@ -34,6 +36,7 @@ TABLE_RULES = {
     """,
     "none": "",
     "grid": "table.data th, table.data td { border: 0.5pt solid #000; }",
+    "rows": "table.data tr { border-bottom: 0.5pt solid #000; } table.data { border-top: 0.5pt solid #000; }",
 }
 
 

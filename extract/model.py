@@ -129,8 +129,9 @@ class PageTable:
     bbox: BBox | None
     rows: list[list[Cell]]  # a full grid: spanned positions hold the same Cell object
     ruled: bool = True
-    xs: list[float] = field(default_factory=list)  # grid lines, ruled tables only
+    xs: list[float] = field(default_factory=list)  # grid lines (unruled: the middles of the gaps)
     ys: list[float] = field(default_factory=list)
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # unruled: the white between columns
 
     @property
     def ncols(self) -> int:

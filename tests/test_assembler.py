@@ -108,3 +108,15 @@ def test_a_table_after_its_note_is_another_table() -> None:
     )
     assert len(done.tables) == 2
     assert done.tables[0].notes == ["注：只统计市本级。"]
+
+
+def test_unruled_parts_with_overlapping_column_gaps_are_one_table() -> None:
+    """Unruled columns move with the longest text on each page: the white between them overlaps."""
+    first = page_table(1, ["序号", "部门", "数量"], ["1", "市公安局", "3"], ["2", "市民政局", "4"])
+    second = page_table(2, ["序号", "部门", "数量"], ["3", "杭州市千岛湖原水股份有限公司", "5"], top=80)
+    first.ruled = second.ruled = False
+    first.gaps = [(130.0, 150.0), (240.0, 300.0)]
+    second.gaps = [(125.0, 145.0), (290.0, 296.0)]  # a long name on page 2 pushes the second gap right
+    second.xs = [80.0, 135.0, 293.0, 330.0]
+    (table,) = assemble(first, second).tables
+    assert [row[1].text for row in table.rows] == ["市公安局", "市民政局", "杭州市千岛湖原水股份有限公司"]

@@ -160,3 +160,43 @@ def test_two_aligned_rows_are_text_and_a_third_makes_a_table() -> None:
     cells += [("市财政局", 72, 136), ("李四", 222, 136), ("88005678", 372, 136)]
     tables, rest = find_unruled_tables(rows_of(*cells), [], 1)
     assert len(tables) == 1 and len(tables[0].rows) == 3 and rest == []
+
+
+def test_vertically_centred_cells_stay_in_their_row() -> None:
+    """The browser's default: a two-line name with its values centred between its lines; rows
+    padded apart (18 pt) further than the lines of a cell (12 pt)."""
+    cells = [("序号", 50, 70), ("单位", 100, 70), ("数量", 250, 70), ("占比", 320, 70)]
+    cells += [
+        ("1", 50, 106),
+        ("杭州市千岛湖原水股份", 100, 100),
+        ("有限公司", 100, 112),
+        ("27", 250, 106),
+        ("1%", 320, 106),
+    ]
+    for k, (name, n) in enumerate([("市公安局", "38"), ("市民政局", "5"), ("市财政局", "9")]):
+        top = 136 + 18 * k
+        cells += [(str(k + 2), 50, top), (name, 100, top), (n, 250, top), ("2%", 320, top)]
+    tables, _ = find_unruled_tables(rows_of(*cells), [], 1)
+    assert grid(tables[0]) == [
+        ["序号", "单位", "数量", "占比"],
+        ["1", "杭州市千岛湖原水股份有限公司", "27", "1%"],
+        ["2", "市公安局", "38", "2%"],
+        ["3", "市民政局", "5", "2%"],
+        ["4", "市财政局", "9", "2%"],
+    ]
+
+
+def test_a_label_merged_down_rows_ruled_one_by_one_is_one_cell() -> None:
+    """Rules under every row except across the merged label's column (an HTML rowspan): the label's
+    lines meet those rules' heights, yet it stays one cell over its rows."""
+    cells = [("任务", 50, 70), ("工作内容", 120, 70), ("责任单位", 250, 70), ("时间", 340, 70)]
+    cells += [("加快数", 50, 100), ("据共享", 50, 112), ("工作", 50, 124)]
+    for k, (what, who) in enumerate([("建设平台", "省数据局"), ("普查系统", "各市政府"), ("梳理目录", "各县政府")]):
+        top = 100 + 18 * k
+        cells += [(what, 120, top), (who, 250, top), ("全年", 340, top)]
+    rules = [Edge("h", 110, y, 400, y) for y in (114.5, 132.5)] + [Edge("h", 40, 90, 400, 90)]
+    tables, _ = find_unruled_tables(rows_of(*cells), rules, 1)
+    table = tables[0]
+    assert [row[1].text for row in table.rows] == ["工作内容", "建设平台", "普查系统", "梳理目录"]
+    assert table.rows[1][0].text == "加快数据共享工作"
+    assert all(row[0] is table.rows[1][0] for row in table.rows[1:3])  # one cell over the rows it covers

@@ -53,6 +53,7 @@ class TableBuilder:
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     columns: list[tuple[float, float]] | None = None  # relative column edges of the first part
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # unruled: the white between its columns
     ruled: bool = True
     # col -> (origin row, origin col, spans rows): a merged cell cut by the page end, or a label in the last row
     open_spans: dict[int, tuple[int, int, bool]] = field(default_factory=dict)
@@ -86,6 +87,12 @@ def same_gaps(a: list[tuple[float, float]] | None, b: list[tuple[float, float]] 
     if a is None or b is None:
         return True
     return len(a) == len(b) and all(abs(x[1] - y[1]) <= within for x, y in zip(a[:-1], b[:-1]))
+
+
+def gaps_overlap(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> bool:
+    """Unruled parts have the same columns when the white between each pair of columns overlaps
+    on both pages: the cells' padding is white on every page, wherever the longest text ends."""
+    return len(a) == len(b) and all(min(x1, y1) > max(x0, y0) for (x0, x1), (y0, y1) in zip(a, b))
 
 
 def column_tolerance(builder: TableBuilder, part: PageTable) -> float:
@@ -173,7 +180,11 @@ def continuation(builder: TableBuilder, part: PageTable) -> PageTable | None:
     """This page part as the continuation of the table being built, or None when it is another table."""
     unruled = not (builder.ruled and part.ruled)
     if part.ncols != builder.ncols or not (
-        same_gaps(builder.columns, column_edges(part), column_tolerance(builder, part))
+        (
+            gaps_overlap(builder.gaps, part.gaps)
+            if builder.gaps and part.gaps
+            else same_gaps(builder.columns, column_edges(part), column_tolerance(builder, part))
+        )
         if unruled
         else same_geometry(builder.columns, column_edges(part), builder.settings.align)
     ):
@@ -205,6 +216,7 @@ def start_table(part: PageTable, settings: TableSettings = TABLES) -> TableBuild
         header_rows=n,
         head=grid_cells(part, 0, n),
         columns=column_edges(part),
+        gaps=part.gaps,
         ruled=part.ruled,
     )
     add_part(builder, part, skip=n, continuation=False)

@@ -17,7 +17,9 @@ import itertools
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..model import Cell, Char, Edge, PageTable
 from ..settings import TABLES, TableSettings
@@ -53,6 +55,14 @@ class Line:
     top: float
     bottom: float
     size: float
+
+
+class Rule(NamedTuple):
+    """A horizontal rule across (part of) the table: its height and extent."""
+
+    y: float
+    x0: float
+    x1: float
 
 
 @dataclass(slots=True)
@@ -125,14 +135,48 @@ def candidate_blocks(lines: list[Line], index: list[int], settings: TableSetting
                 close()
         if not run and len(line.pieces) < 2:
             continue
+        if not run:
+            run.extend(leading_header_lines(lines, k, {i for b in blocks for i in b}, index, settings))
         run.append(k)
     close()
     return blocks
 
 
+CAPTION_WORDS = ("单位", "單位", "表", "附件", "附表")
+
+
+def leading_header_lines(
+    lines: list[Line], k: int, taken: set[int], index: list[int], settings: TableSettings
+) -> list[int]:
+    """One-piece lines just above a run's first line, one line apart, in its type size and inside
+    its width: the first lines of a header whose cells are centred vertically (a tall header cell
+    starts above the others). Never a unit or caption line (单位：万元, 表1 …)."""
+    first = lines[k]
+    near = [p for line in lines[k : k + 6] for p in line.pieces]  # the header's last column may wrap below
+    left, right = min(p.x0 for p in near), max(p.x1 for p in near)
+    found: list[int] = []
+    below = first
+    j = k - 1
+    while j >= 0 and len(found) < settings.max_header_lines and index[j] not in taken:
+        line = lines[j]
+        piece = line.pieces[0]
+        if (
+            len(line.pieces) != 1
+            or abs(line.size - first.size) > settings.size_change_share * first.size
+            or below.top - line.bottom > 0.6 * first.size
+            or not (left - 1.5 * first.size <= piece.x0 and piece.x1 <= right + 1.5 * first.size)
+            or piece.text.lstrip().startswith(CAPTION_WORDS)
+        ):
+            break
+        found.insert(0, j)
+        below = line
+        j -= 1
+    return found
+
+
 def is_prose(line: Line, lines: list[Line], run: list[int], settings: TableSettings) -> bool:
-    """A line in another type size than the run's (a caption between two tables), or a one-piece
-    line wider than any column the run has: a paragraph, caption or note."""
+    """A line in another type size than the run's (a caption between two tables), a note, or a
+    one-piece line across most of the run's width or across two of its column gaps: a paragraph."""
     size = median([lines[k].size for k in run])
     if abs(line.size - size) > settings.size_change_share * size:
         return True
@@ -141,8 +185,15 @@ def is_prose(line: Line, lines: list[Line], run: list[int], settings: TableSetti
     piece = line.pieces[0]
     if piece.text.startswith(NOTE_WORDS):
         return True
-    widest = max((p.x1 - p.x0 for k in run for p in lines[k].pieces if len(lines[k].pieces) >= 2), default=0.0)
-    return piece.x1 - piece.x0 > 1.5 * widest and len(piece.text) > 12
+    multi = [p for k in run for p in lines[k].pieces if len(lines[k].pieces) >= 2]
+    if not multi:
+        return False
+    # a paragraph runs across the table's columns; a cell's line (a centred row's long name) stays in one
+    left, right = min(p.x0 for p in multi), max(p.x1 for p in multi)
+    crossed = sum(
+        1 for a, b in itertools.pairwise(sorted(multi, key=lambda p: p.x0)) if piece.x0 < a.x1 < b.x0 < piece.x1
+    )
+    return len(piece.text) > 12 and (piece.x1 - piece.x0 > 0.75 * (right - left) or crossed >= 2)
 
 
 def trailing_wrap(lines: list[Line], run: list[int], settings: TableSettings) -> bool:
@@ -241,6 +292,7 @@ def read_block(lines: list[Line], rules: list[Edge], page: int, settings: TableS
         return None
     grid_rows = head + body
     table_rows = [[Cell("", page, None) for _ in range(ncols)] for _ in grid_rows]
+    made: dict[int, Cell] = {}  # a box in several rows (a merged cell) is one Cell in each
     for r, row in enumerate(grid_rows):
         for c, box in enumerate(row):
             if box is None:
@@ -248,14 +300,20 @@ def read_block(lines: list[Line], rules: list[Edge], page: int, settings: TableS
             first = box.pieces[0]
             if first.col != c:
                 continue
-            cell = make_cell(box, page, first.last_col - first.col + 1)
+            cell = made.get(id(box))
+            if cell is None:
+                cell = made[id(box)] = make_cell(box, page, first.last_col - first.col + 1)
+            else:
+                cell.row_span += 1
             for k in range(first.col, first.last_col + 1):
                 table_rows[r][k] = cell
     merge_header_down(table_rows, len(head))
     top = min(p.top for p in pieces)
     bottom = max(p.bottom for p in pieces)
     ys = [min(p.top for box in row if box for p in box.pieces) for row in grid_rows] + [bottom]
-    return PageTable(page=page, bbox=(x0, top, x1, bottom), rows=table_rows, ruled=False, xs=bounds, ys=ys)
+    return PageTable(
+        page=page, bbox=(x0, top, x1, bottom), rows=table_rows, ruled=False, xs=bounds, ys=ys, gaps=list(gaps)
+    )
 
 
 def split_spanning(lines: list[Line], gaps: list[tuple[float, float]], spanning: set[int]) -> bool:
@@ -324,17 +382,16 @@ def columns_of(piece: Piece, gaps: list[tuple[float, float]]) -> tuple[int, int]
     return first, max(first, last)
 
 
-def table_rules(rules: list[Edge], x0: float, x1: float, lines: list[Line], settings: TableSettings) -> list[float]:
+def table_rules(rules: list[Edge], x0: float, x1: float, lines: list[Line], settings: TableSettings) -> list[Rule]:
     """The y of horizontal rules running along most of the table, from just above its first line to
     just below its last."""
     top, bottom = lines[0].top - 2 * lines[0].size, lines[-1].bottom + lines[-1].size
     width = x1 - x0
-    ys = sorted(
-        (e.top + e.bottom) / 2
+    return sorted(
+        Rule((e.top + e.bottom) / 2, e.x0, e.x1)
         for e in joined_rules([e for e in rules if e.orientation == "h" and top <= e.top <= bottom])
         if min(e.x1, x1) - max(e.x0, x0) >= settings.rule_cover * width
     )
-    return ys
 
 
 def joined_rules(rules: list[Edge]) -> list[Edge]:
@@ -359,7 +416,7 @@ def numeric_columns(pieces: list[Piece], ncols: int, settings: TableSettings) ->
     return out
 
 
-def header_line_count(lines: list[Line], h_rules: list[float], numeric_cols: set[int], settings: TableSettings) -> int:
+def header_line_count(lines: list[Line], h_rules: list[Rule], numeric_cols: set[int], settings: TableSettings) -> int:
     """How many lines the header takes: those above a rule under it; else those set in another face
     (bold, Hei); else, where rows are padded apart, the first line and the lines wrapped under it;
     else those above the first value in a numeric column (0 when the block starts with values: a
@@ -368,7 +425,7 @@ def header_line_count(lines: list[Line], h_rules: list[float], numeric_cols: set
         (k for k, line in enumerate(lines) if any(p.numeric and p.col in numeric_cols for p in line.pieces)),
         None,
     )
-    inner = [y for y in h_rules if lines[0].top < y < lines[-1].bottom]
+    inner = [rule.y for rule in h_rules if lines[0].top < rule.y < lines[-1].bottom]
     if inner:
         under = sum(1 for line in lines if line.bottom <= inner[0] + 1)
         # a rule under the first few lines ends the header, unless the first line already holds
@@ -445,7 +502,7 @@ def boxes_by_column(pieces: list[Piece], ncols: int) -> list[CellBox | None]:
 def body_rows(
     pieces: list[Piece],
     lines: list[Line],
-    h_rules: list[float],
+    h_rules: list[Rule],
     numeric_cols: set[int],
     ncols: int,
     settings: TableSettings,
@@ -469,6 +526,8 @@ def body_rows(
     for p in ordered:
         above[id(p)] = previous.get(p.col)
         previous[p.col] = p
+    if padded:
+        return padded_rows(ordered, above, tight, h_rules, ncols)
     widest = column_widths(pieces)
     starts = sorted(
         p.top
@@ -498,17 +557,85 @@ def body_rows(
             rows[r][p.col] = box
         box.pieces.append(p)
         owner[id(p)] = box
+    return [row for row in rows if any(row)]  # a row every piece of which joined the cell above
+
+
+def padded_rows(
+    ordered: list[Piece], above: dict[int, Piece | None], tight: float, h_rules: list[Rule], ncols: int
+) -> list[list[CellBox | None]]:
+    """Rows set apart by padding: each cell is a block of lines one pitch apart in its column, and
+    the blocks that overlap in height are one row, whatever their vertical alignment (top, middle
+    or bottom). A block overlapping two separate blocks of another column is a cell merged down
+    several rows (a group label): it is set aside, then spans the rows it overlaps."""
+    owner: dict[int, CellBox] = {}
+    blocks: list[CellBox] = []
+    for p in ordered:
+        prior = above[id(p)]
+        if prior is not None and p.top - prior.top <= tight and not rule_between(prior, p, h_rules):
+            box = owner[id(prior)]
+        else:
+            box = CellBox()
+            blocks.append(box)
+        box.pieces.append(p)
+        owner[id(p)] = box
+    extent = {id(b): (min(p.top for p in b.pieces), max(p.bottom for p in b.pieces)) for b in blocks}
+    column = {id(b): b.pieces[0].col for b in blocks}
+
+    def overlap(a: CellBox, b: CellBox) -> bool:
+        (a0, a1), (b0, b1) = extent[id(a)], extent[id(b)]
+        return min(a1, b1) - max(a0, b0) > 0.5
+
+    tall = {id(b) for b in blocks if spans_rows(b, blocks, column, overlap)}
+    rows: list[list[CellBox | None]] = []
+    bands: list[list[float]] = []
+    for block in sorted((b for b in blocks if id(b) not in tall), key=lambda b: extent[id(b)][0]):
+        top, bottom = extent[id(block)]
+        if not bands or top > bands[-1][1] - 0.5:
+            bands.append([top, bottom])
+            rows.append([None] * ncols)
+        bands[-1][1] = max(bands[-1][1], bottom)
+        add_to_cell(rows[-1], column[id(block)], block)
+    for block in (b for b in blocks if id(b) in tall):
+        top, bottom = extent[id(block)]
+        spanned = [r for r, (t, b) in enumerate(bands) if min(b, bottom) - max(t, top) > 0.5]
+        for r in spanned or [max(0, bisect_right([t for t, _ in bands], top) - 1)]:
+            if rows:
+                rows[r][column[id(block)]] = block  # one box in several rows: a merged cell
     return rows
 
 
-def starts_row(p: Piece, prior: Piece | None, tight: float, numeric_cols: set[int], h_rules: list[float]) -> bool:
+def spans_rows(block: CellBox, blocks: list[CellBox], column: dict[int, int], overlap: Callable) -> bool:
+    """The block overlaps two or more blocks of some other column that do not overlap each other."""
+    by_column: dict[int, list[CellBox]] = {}
+    for other in blocks:
+        if column[id(other)] != column[id(block)] and overlap(block, other):
+            by_column.setdefault(column[id(other)], []).append(other)
+    return any(
+        any(not overlap(a, b) for a, b in itertools.combinations(hits, 2))
+        for hits in by_column.values()
+        if len(hits) >= 2
+    )
+
+
+def add_to_cell(row: list[CellBox | None], col: int, block: CellBox) -> None:
+    if row[col] is None:
+        row[col] = block
+    else:
+        row[col].pieces.extend(block.pieces)  # type: ignore[union-attr]
+
+
+def rule_between(prior: Piece, p: Piece, h_rules: list[Rule]) -> bool:
+    return any(prior.bottom - 1 < r.y < p.top + 1 and r.x0 <= (p.x0 + p.x1) / 2 <= r.x1 for r in h_rules)
+
+
+def starts_row(p: Piece, prior: Piece | None, tight: float, numeric_cols: set[int], h_rules: list[Rule]) -> bool:
     """A piece opens a row when nothing is above it in its column, when it is further below the
     piece above than a line, when it is a value in a numeric column, or when a rule parts them."""
     return (
         prior is None
         or p.top - prior.top > tight
         or (p.numeric and p.col in numeric_cols)
-        or any(prior.bottom - 1 < y < p.top + 1 for y in h_rules)
+        or any(prior.bottom - 1 < r.y < p.top + 1 and r.x0 <= (p.x0 + p.x1) / 2 <= r.x1 for r in h_rules)
     )
 
 
