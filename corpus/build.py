@@ -45,6 +45,27 @@ SEED_OF = {
     "zhejiang-notice-2018-30": "004",
 }
 MERGED_ABOVE = "^^"  # a CSV cell that continues the vertically merged cell above it
+NUMBER_CELL = re.compile(r"[-\d.,%]+")
+
+
+def centred_cell(text: str, header: bool) -> bool:
+    """How every renderer aligns a cell: header cells, figures and short labels centred, longer text flush left."""
+    return header or bool(NUMBER_CELL.fullmatch(text)) or len(text) <= 4
+
+
+def merged_rows(grid: list[list[str]], r: int, c: int) -> int:
+    """How many rows the cell at (r, c) covers: itself and the ^^ cells under it."""
+    span = 1
+    while r + span < len(grid) and c < len(grid[r + span]) and grid[r + span][c] == MERGED_ABOVE:
+        span += 1
+    return span
+
+
+def bold_markup(escaped: str) -> str:
+    """Source text already escaped for HTML/XML, its <b>…</b> spans restored as markup."""
+    return re.sub(r"&lt;(/?)b&gt;", r"<\1b>", escaped)
+
+
 TOTAL_LABELS = ("合计", "总计", "汇总", "小计", "合計", "總計", "彙總")
 
 

@@ -326,7 +326,7 @@ class Renderer:
         self.landscape = landscape
 
     def block_table(self, value: dict[str, Any]) -> None:
-        from build import MERGED_ABOVE, read_table
+        from build import MERGED_ABOVE, centred_cell, read_table
 
         grid = read_table(self.src["folder"], value["csv"])
         if value.get("caption"):
@@ -356,10 +356,7 @@ class Renderer:
                 para = cell.paragraphs[0]
                 para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
                 para.paragraph_format.first_line_indent = Pt(0)
-                numeric = bool(re.fullmatch(r"[-\d.,%]+", text))
-                para.alignment = (
-                    WD_ALIGN_PARAGRAPH.CENTER if (r == 0 or numeric or len(text) <= 4) else WD_ALIGN_PARAGRAPH.LEFT
-                )
+                para.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred_cell(text, r == 0) else WD_ALIGN_PARAGRAPH.LEFT
                 self._run(para, text, HEI if r == 0 else self.song, size, bold=r == 0)
         for c in range(ncols):  # vertical merges
             r = 1

@@ -18,7 +18,6 @@ of an unruled table expects. The header row repeats on every page (``thead``).
 from __future__ import annotations
 
 import html
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,9 @@ TABLE_RULES = {
 
 
 def rich(text: str) -> str:
-    return re.sub(r"&lt;(/?)b&gt;", r"<\1b>", html.escape(text))
+    from build import bold_markup
+
+    return bold_markup(html.escape(text))
 
 
 class HtmlRenderer:
@@ -195,10 +196,9 @@ class HtmlRenderer:
         label = "附件" if number is None else f"附件 {number}:"
         self.add(f'<div class="attachment{wide}"><p class="hei">{html.escape(label)}</p>')
         self.add(f'<p class="title" style="font-size:20pt">{html.escape(value["title"])}</p>')
-        self.open_attachment = True
 
     def block_table(self, value: dict[str, Any]) -> None:
-        from build import MERGED_ABOVE, read_table
+        from build import MERGED_ABOVE, centred_cell, merged_rows, read_table
 
         grid = read_table(self.src["folder"], value["csv"])
         if value.get("caption"):
@@ -216,11 +216,8 @@ class HtmlRenderer:
                 text = grid[r][c] if c < len(grid[r]) else ""
                 if text == MERGED_ABOVE:
                     continue
-                span = 1
-                while r + span < len(grid) and c < len(grid[r + span]) and grid[r + span][c] == MERGED_ABOVE:
-                    span += 1
-                numeric = bool(re.fullmatch(r"[-\d.,%]+", text))
-                align = "center" if (numeric or len(text) <= 4) else "left"
+                span = merged_rows(grid, r, c)
+                align = "center" if centred_cell(text, header=False) else "left"
                 rowspan = f' rowspan="{span}"' if span > 1 else ""
                 out.append(f'<td style="text-align:{align}"{rowspan}>{html.escape(text)}</td>')
             out.append("</tr>")

@@ -16,7 +16,6 @@ span. The header row repeats on every page.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -75,7 +74,9 @@ CELL = {
 
 
 def rich(text: str) -> str:
-    return re.sub(r"&lt;(/?)b&gt;", r"<\1b>", escape(text))
+    from build import bold_markup
+
+    return bold_markup(escape(text))
 
 
 class PdfRenderer:
@@ -85,7 +86,6 @@ class PdfRenderer:
         self.table_style = table_style
         self.wide = wide
         self.flow: list[Any] = []
-        self.first_attachment = True
 
     def render(self) -> list[Any]:
         for block in self.src["body"]:
@@ -194,7 +194,7 @@ class PdfRenderer:
         self.para(escape(value["title"]), TITLE)
 
     def block_table(self, value: dict[str, Any]) -> None:
-        from build import MERGED_ABOVE, read_table
+        from build import MERGED_ABOVE, centred_cell, merged_rows, read_table
 
         grid = read_table(self.src["folder"], value["csv"])
         if value.get("caption"):
@@ -214,12 +214,9 @@ class PdfRenderer:
                 if text == MERGED_ABOVE:
                     cells.append("")
                     continue
-                numeric = bool(re.fullmatch(r"[-\d.,%]+", text))
-                align = "center" if (r == 0 or numeric or len(text) <= 4) else "left"
+                align = "center" if centred_cell(text, header=r == 0) else "left"
                 cells.append(Paragraph(f"<b>{escape(text)}</b>" if r == 0 else escape(text), CELL[align]))
-                span = 1
-                while r + span < len(grid) and c < len(grid[r + span]) and grid[r + span][c] == MERGED_ABOVE:
-                    span += 1
+                span = merged_rows(grid, r, c)
                 if span > 1:
                     commands.append(("SPAN", (c, r), (c, r + span - 1)))
             data.append(cells)

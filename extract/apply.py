@@ -91,6 +91,8 @@ def matching_formats(ctx: Context) -> list[FormatRules]:
 
 def table_settings_for(doc: Document, rules: RuleSet) -> TableSettings:
     """settings.TableSettings with the overrides (table_settings:) of the formats that fit the document."""
+    if not any(fmt.table_settings for fmt in rules.formats):
+        return TABLES  # the usual case: no format sets any, nothing to match twice
     overrides: dict[str, float] = {}
     for fmt in matching_formats(Context(doc, rules, base_date(doc), Records())):
         overrides.update(fmt.table_settings)

@@ -22,22 +22,26 @@ from .text import chars_to_text
 def find_page_tables(page: RawPage, settings: TableSettings = TABLES) -> list[PageTable]:
     if len(page.edges) < 4:
         return []
-    edges = [edge_dict(e) for e in page.edges]
-    edges = merge_edges(
-        edges,
+    tables = lattice_tables(merged_edges(page.edges, settings), page.number, settings)
+    fill_cells(tables, page.chars)
+    return [t for t in tables if looks_like_table(t, page.height, settings)]
+
+
+def merged_edges(edges: list[Edge], settings: TableSettings = TABLES) -> list[Edge]:
+    """Ruling segments snapped and joined into whole lines (pdfplumber's merge_edges): a border
+    drawn cell by cell, or as a bar's two edges, is one line."""
+    merged = merge_edges(
+        [edge_dict(e) for e in edges],
         snap_x_tolerance=settings.snap,
         snap_y_tolerance=settings.snap,
         join_x_tolerance=settings.snap,
         join_y_tolerance=settings.snap,
     )
-    merged = [
+    return [
         Edge(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"])
-        for e in edges
+        for e in merged
         if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= settings.snap
     ]
-    tables = lattice_tables(merged, page.number, settings)
-    fill_cells(tables, page.chars)
-    return [t for t in tables if looks_like_table(t, page.height, settings)]
 
 
 def edge_dict(edge: Edge) -> dict:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_right
+import statistics
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import NamedTuple
 
 from ..model import Cell, Char, Edge, PageTable
 from ..settings import TABLES, TableSettings
+from .ruled import merged_edges
 from .text import chars_to_text, line_text
 
 NUMERIC = re.compile(r"^[-+−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?:%|‰|万|亿)?$|^[-—–]$")
@@ -389,21 +391,9 @@ def table_rules(rules: list[Edge], x0: float, x1: float, lines: list[Line], sett
     width = x1 - x0
     return sorted(
         Rule((e.top + e.bottom) / 2, e.x0, e.x1)
-        for e in joined_rules([e for e in rules if e.orientation == "h" and top <= e.top <= bottom])
+        for e in merged_edges([e for e in rules if e.orientation == "h" and top <= e.top <= bottom], settings)
         if min(e.x1, x1) - max(e.x0, x0) >= settings.rule_cover * width
     )
-
-
-def joined_rules(rules: list[Edge]) -> list[Edge]:
-    """Horizontal segments at one height that meet, as one rule (HTML borders come cell by cell)."""
-    out: list[Edge] = []
-    for e in sorted(rules, key=lambda e: (round(e.top), e.x0)):
-        last = out[-1] if out else None
-        if last is not None and abs(last.top - e.top) <= 1 and e.x0 <= last.x1 + 2:
-            out[-1] = Edge("h", last.x0, last.top, max(last.x1, e.x1), last.bottom)
-        else:
-            out.append(e)
-    return out
 
 
 def numeric_columns(pieces: list[Piece], ncols: int, settings: TableSettings) -> set[int]:
@@ -585,7 +575,16 @@ def padded_rows(
         (a0, a1), (b0, b1) = extent[id(a)], extent[id(b)]
         return min(a1, b1) - max(a0, b0) > 0.5
 
-    tall = {id(b) for b in blocks if spans_rows(b, blocks, column, overlap)}
+    by_top = sorted(blocks, key=lambda b: extent[id(b)][0])
+    tops = [extent[id(b)][0] for b in by_top]
+    tallest = max(bottom - top for top, bottom in extent.values())
+
+    def near(block: CellBox) -> list[CellBox]:
+        """The blocks that can overlap it in height: those starting within the tallest block's height."""
+        top, bottom = extent[id(block)]
+        return by_top[bisect_left(tops, top - tallest) : bisect_right(tops, bottom)]
+
+    tall = {id(b) for b in blocks if spans_rows(b, near(b), column, overlap)}
     rows: list[list[CellBox | None]] = []
     bands: list[list[float]] = []
     for block in sorted((b for b in blocks if id(b) not in tall), key=lambda b: extent[id(b)][0]):
@@ -604,10 +603,10 @@ def padded_rows(
     return rows
 
 
-def spans_rows(block: CellBox, blocks: list[CellBox], column: dict[int, int], overlap: Callable) -> bool:
+def spans_rows(block: CellBox, nearby: list[CellBox], column: dict[int, int], overlap: Callable) -> bool:
     """The block overlaps two or more blocks of some other column that do not overlap each other."""
     by_column: dict[int, list[CellBox]] = {}
-    for other in blocks:
+    for other in nearby:
         if column[id(other)] != column[id(block)] and overlap(block, other):
             by_column.setdefault(column[id(other)], []).append(other)
     return any(
@@ -700,5 +699,5 @@ def merge_header_down(rows: list[list[Cell]], header_rows: int) -> None:
 
 
 def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2] if ordered else 10.0
+    """The middle value (the upper one of an even count); 10 pt when there is none."""
+    return statistics.median_high(values) if values else 10.0
