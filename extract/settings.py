@@ -95,6 +95,12 @@ class TableSettings:
     # with what is printed (a centred "1" vs "10"). Gaps differ by up to 14 pt between pages of
     # the producer matrix; columns are >= 30 pt apart. In sizes of the table's text.
     unruled_align_sizes: float = 2.0
+    # Two headers (or two long captions) this alike, by difflib's ratio of their text, are one
+    # printed again: OCR reads a repeated header with a character changed or a stacked cell's
+    # characters in another order (Tainan pp. 6-8: 0.984, Penghu pp. 3-7: 1.0). Headers of
+    # different tables in the corpus and ../shared/realworld come up to 0.913 alike (序号/单位…
+    # and 序号/区县… rank tables), so they are not taken for one another.
+    header_similarity: float = 0.95
     # A one-row grid starting this high on a page continues a table from the page before.
     page_top_share: float = 0.2
     # A column filled in at least this share of rows is "always filled": empty there means the

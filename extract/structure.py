@@ -11,7 +11,9 @@ pages (tables.stitch) and linked to their attachment, caption and notes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from itertools import pairwise
 
 import regex
@@ -90,6 +92,7 @@ PERSON_TITLE = ("书记", "市长", "省长", "主任", "主席", "秘书长", "
 SENTENCE_END = ("。", "；", ";", "！", "？", "：", ":")
 TABLE_CAPTION = re.compile(r"^(附)?表\s*[\d一二三四五六七八九十]+")
 NOTE_START = ("注：", "注:", "备注", "说明：", "说明:", "数据来源", "资料来源")
+TITLE_FUZZY_LENGTH = 12  # characters: shorter titles must be printed the same on both pages to be one table's
 TOTAL_BODY_SIZE_SHARE = 1.18  # lines this much larger than the body size can be title lines
 
 
@@ -1008,13 +1011,28 @@ def reprinted_captions(blocks: list[Para | PageTable], captions: dict[int, Capti
             here
             and there
             and here.title
-            and here.title == there.title
+            and there.title
+            and same_title(here.title, there.title)
             and between
             and between <= set(here.lines)
             and blocks[index].page == blocks[previous].page + 1
         ):
             found |= between
     return found
+
+
+def same_title(a: str, b: str) -> bool:
+    """One caption printed on two pages: the same text, or, read by OCR, a long title with a
+    character or two misread or its period run on (…明細表 / …明细表91年10至12月份), its figures
+    the same (表1 and 表2 are two tables)."""
+    if a == b:
+        return True
+    x, y = (unicodedata.normalize("NFKC", re.sub(r"\s+", "", t)) for t in (a, b))
+    digits = sorted((re.sub(r"\D", "", x), re.sub(r"\D", "", y)), key=len)
+    if min(len(x), len(y)) < TITLE_FUZZY_LENGTH or not digits[1].startswith(digits[0]):
+        return False
+    run_on = x.startswith(y) or y.startswith(x)
+    return run_on or SequenceMatcher(None, x, y, autojunk=False).ratio() >= TABLES.header_similarity
 
 
 def before(index: int, skipped: set[int]) -> int:

@@ -120,3 +120,28 @@ def test_unruled_parts_with_overlapping_column_gaps_are_one_table() -> None:
     second.xs = [80.0, 135.0, 293.0, 330.0]
     (table,) = assemble(first, second).tables
     assert [row[1].text for row in table.rows] == ["市公安局", "市民政局", "杭州市千岛湖原水股份有限公司"]
+
+
+def test_a_header_read_again_by_ocr_with_its_characters_reordered_is_the_same_header() -> None:
+    """OCR reads a name stacked in a narrow cell in another order on the next page (核定金額 /
+    金核定額): still the table's header, dropped, the part stitched. A header with another word in
+    it (区县 for 单位) is another table's."""
+    header = ["序号", "单位", "核定金額", "主辦機關"]
+    again = ["序号", "单位", "金核定額", "主辦機關"]
+    other = ["序号", "区县", "核定金額", "主辦機關"]
+    first = page_table(1, header, ["1", "市公安局", "3", "甲"], ["2", "市民政局", "4", "乙"])
+    done = assemble(first, page_table(2, again, ["3", "市财政局", "5", "丙"], top=80))
+    (table,) = done.tables
+    assert [row[0].text for row in table.rows] == ["1", "2", "3"]
+    first = page_table(1, header, ["1", "市公安局", "3", "甲"], ["2", "市民政局", "4", "乙"])
+    assert len(assemble(first, page_table(2, other, ["3", "市财政局", "5", "丙"], top=80)).tables) == 2
+
+
+def test_a_long_caption_read_again_with_a_slip_or_its_period_run_on_is_the_same_caption() -> None:
+    from extract.structure import same_title
+
+    title = "澎湖縣政府91年度對議員所提地方建設建議事項處理明細表"
+    assert same_title(title, title.replace("事項", "争項"))  # one character misread by OCR
+    assert same_title(title, title + "91年10至12月份")  # the period line read onto it
+    assert not same_title("2024年收入决算总表", "2024年支出决算总表")  # short titles must match
+    assert not same_title(title + "（表1）", title + "（表2）")  # its figures differ

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 
 from ..model import Cell, PageTable, Table, TableCell
 from ..normalize import join_fragments
@@ -31,6 +32,19 @@ def same_text(a: list[str], b: list[str]) -> bool:
     return [unicodedata.normalize("NFKC", compact(x)) for x in a] == [
         unicodedata.normalize("NFKC", compact(x)) for x in b
     ]
+
+
+def same_header(a: list[str], b: list[str], similarity: float = TABLES.header_similarity) -> bool:
+    """A header printed again: the same text, or, as OCR reads it, the same characters in another
+    order within a cell (a name stacked in a narrow cell) or a few characters misread."""
+    if same_text(a, b):
+        return True
+    left = [sorted(unicodedata.normalize("NFKC", compact(x))) for x in a]
+    right = [sorted(unicodedata.normalize("NFKC", compact(x))) for x in b]
+    if len(left) == len(right) and left == right:
+        return True
+    joined = ["".join(unicodedata.normalize("NFKC", compact(x)) for x in names) for names in (a, b)]
+    return len(a) == len(b) and SequenceMatcher(None, *joined, autojunk=False).ratio() >= similarity
 
 
 def is_total_row(values: list[str]) -> bool:
@@ -171,7 +185,7 @@ def is_header_like(values: list[str]) -> bool:
 def repeats_header(builder: TableBuilder, part: PageTable) -> int:
     """How many rows at the top of this part repeat the table's header (0 when none)."""
     n = builder.header_rows
-    if len(part.rows) > n and same_text(header_names(part, n), builder.header):
+    if len(part.rows) > n and same_header(header_names(part, n), builder.header, builder.settings.header_similarity):
         return n
     return 0
 
