@@ -28,7 +28,7 @@ from .errors import ReadError
 from .model import Document, Records
 from .ocr.engine import INSTALL_HINT
 from .pipeline import document_from_raw, read_pages
-from .read import Progress, display_path, reading_kind
+from .read import READERS, Progress, display_path, reading_kind
 from .rules import RulesArg, RuleSet, load_rules, rule_layers
 from .settings import LIMITS, OCR, TABLES, Limits, OcrSettings
 from .workers import Outcome, run_tasks, usable_cores
@@ -87,6 +87,7 @@ def process_file(
     rules_dir: RulesArg,
     cache_dir: str | None,
     ocr: OcrSettings = OCR,
+    reader: str = READERS[0],
     progress: Progress | None = None,
 ) -> DocResult:
     """Everything for one file (in a worker); never raises: a failure is a result with status 'failed'."""
@@ -94,7 +95,7 @@ def process_file(
     if progress:
         progress(started=True)  # the time limit counts from here, not from loading the rules
     try:
-        document, records = extract_with_rules(path, doc_id, rules, ocr, progress)
+        document, records = extract_with_rules(path, doc_id, rules, ocr, progress, reader)
         status, error, warnings = document_status(document, records)
         result = DocResult(
             doc_id, display_path(path), document.sha256, status, error, document, records, warnings=warnings
@@ -110,16 +111,23 @@ def process_file(
         result = failed(doc_id, path, reason, file_sha(Path(path)))
     if cache_dir and result.status != "failed" and result.sha256:
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
-        cache.store(Path(cache_dir), cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr)), entry)
+        cache.store(
+            Path(cache_dir), cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr, reader)), entry
+        )
     return result
 
 
 def extract_with_rules(
-    path: str, doc_id: str, rules: RuleSet, ocr: OcrSettings = OCR, progress: Progress | None = None
+    path: str,
+    doc_id: str,
+    rules: RuleSet,
+    ocr: OcrSettings = OCR,
+    progress: Progress | None = None,
+    reader: str = READERS[0],
 ) -> tuple[Document, Records]:
     """The document and its records. A report format that sets its own table tolerances
     (table_settings: in its rule file) has its documents' pages laid out again with them."""
-    raw = read_pages(path, doc_id, progress, ocr)
+    raw = read_pages(path, doc_id, progress, ocr, reader)
     document = document_from_raw(raw)
     settings = table_settings_for(document, rules)
     if settings != TABLES:
@@ -127,10 +135,10 @@ def extract_with_rules(
     return document, apply_rules(document, rules)
 
 
-def cache_kind(path: Path, ocr: OcrSettings) -> str:
-    """How a file is read, for the cache key: a PDF read with another --ocr mode is another entry."""
+def cache_kind(path: Path, ocr: OcrSettings, reader: str = READERS[0]) -> str:
+    """How a file is read, for the cache key: a PDF read with another --ocr mode or reader is another entry."""
     kind = reading_kind(path)
-    return f"{kind}-ocr_{ocr.mode}_{ocr.dpi}" if kind == "pdf" else kind
+    return f"{kind}-{reader}-ocr_{ocr.mode}_{ocr.dpi}" if kind == "pdf" else kind
 
 
 def failed(doc_id: str, path: str, reason: str, sha: str = "") -> DocResult:
@@ -305,6 +313,7 @@ def run_batch(
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     limits: Limits = LIMITS,
     ocr: OcrSettings = OCR,
+    reader: str = READERS[0],
 ) -> list[DocResult]:
     """Every document's result, in the order of ``paths``. Cached documents are answered at once;
     the others go to ``jobs`` workers (0: one per core). KeyboardInterrupt stops the workers at once
@@ -321,7 +330,7 @@ def run_batch(
             result: DocResult | None = failed(doc_id, str(path), too_big)
         else:
             shas[i] = file_sha(path) if cache_dir else ""
-            result = cached(path, doc_id, shas[i], digest, cache_dir, ocr) if cache_dir and shas[i] else None
+            result = cached(path, doc_id, shas[i], digest, cache_dir, ocr, reader) if cache_dir and shas[i] else None
         if result is None:
             todo.append(i)
             continue
@@ -331,7 +340,9 @@ def run_batch(
     workers = max(1, min(jobs or usable_cores(), len(todo)))
     if not ocr.threads:  # the cores the document workers leave, shared among them for OCR pages
         ocr = replace(ocr, threads=max(1, usable_cores() // workers))
-    tasks = [(str(paths[i]), ids[i], layers(rules_dir), str(cache_dir) if cache_dir else None, ocr) for i in todo]
+    tasks = [
+        (str(paths[i]), ids[i], layers(rules_dir), str(cache_dir) if cache_dir else None, ocr, reader) for i in todo
+    ]
 
     def finished(outcome: Outcome) -> None:
         i = todo[outcome.index]
@@ -364,8 +375,10 @@ def oversized(path: Path, limits: Limits) -> str:
     return ""
 
 
-def cached(path: Path, doc_id: str, sha: str, digest: str, cache_dir: Path, ocr: OcrSettings) -> DocResult | None:
-    key = cache.entry_key(sha, digest, cache_kind(path, ocr))
+def cached(
+    path: Path, doc_id: str, sha: str, digest: str, cache_dir: Path, ocr: OcrSettings, reader: str = READERS[0]
+) -> DocResult | None:
+    key = cache.entry_key(sha, digest, cache_kind(path, ocr, reader))
     entry = cache.load(cache_dir, key, doc_id, display_path(path))
     if entry is None:
         return None

@@ -59,6 +59,11 @@ class OcrMode(str, Enum):
     never = "never"
 
 
+class Reader(str, Enum):
+    pdfium = "pdfium"
+    pdfplumber = "pdfplumber"
+
+
 class OutputFormat(str, Enum):
     csv = "csv"
     json = "json"
@@ -118,6 +123,13 @@ def run(
             help="Which pages OCR reads: auto (those with no readable text layer), always (every page), never.",
         ),
     ] = OcrMode.auto,
+    reader: Annotated[
+        Reader,
+        typer.Option(
+            "--reader",
+            help="PDF parser: pdfium (fast, the default) or pdfplumber (pdfminer, some twenty times slower; the reference it is tested against).",
+        ),
+    ] = Reader.pdfium,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
 ) -> None:
     from .export import planned_names, write_outputs
@@ -137,7 +149,7 @@ def run(
             limits = replace(LIMITS, timeout_s=timeout)
             settings = replace(OCR, mode=ocr.value)
             cache_dir = None if no_cache else folder.cache_dir
-            results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings)
+            results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reader.value)
             try:
                 counts: dict[str, int] = {}
                 folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value)))
@@ -165,6 +177,7 @@ def extract_all(
     limits: Limits,
     quiet: bool,
     ocr: OcrSettings = OCR,
+    reader: str = "pdfium",
 ) -> list[DocResult]:
     """The batch, with one stderr line per failed document and a progress bar on a terminal."""
 
@@ -175,7 +188,7 @@ def extract_all(
             say(f"{result.path}: partly read: {' | '.join(result.warnings)}")
 
     if quiet or not sys.stderr.isatty():
-        return run_batch(files, rules_dir, jobs, cache, report, limits=limits, ocr=ocr)
+        return run_batch(files, rules_dir, jobs, cache, report, limits=limits, ocr=ocr, reader=reader)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("extracting", total=len(files))
@@ -184,7 +197,7 @@ def extract_all(
             report(result)
             progress.advance(task)
 
-        return run_batch(files, rules_dir, jobs, cache, advance, limits=limits, ocr=ocr)
+        return run_batch(files, rules_dir, jobs, cache, advance, limits=limits, ocr=ocr, reader=reader)
 
 
 def unique(files: list[Path]) -> list[Path]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
+from .glyphs import as_printed
 from .model import Cell, LaidOutPage, PageTable, TextLine
 
 HANZI = re.compile(r"[\u3400-\u9fff]")
@@ -62,24 +62,9 @@ def narrow(text: str) -> str:
             out.append("\u2014")  # GB 2312's dash decodes to either; the corpus and OpenCC use —
         elif ch == "\u3000" or ch == "\xa0":
             out.append(" ")
-        elif 0x2E80 <= code <= 0x2EFF:
-            out.append(radicals().get(ch) or unicodedata.normalize("NFKC", ch))
-        elif 0xF900 <= code <= 0xFAFF or 0x2F00 <= code <= 0x2FDF:
-            out.append(unicodedata.normalize("NFKC", ch))
         else:
-            out.append(ch)
+            out.append(as_printed(ch))
     return "".join(out)
-
-
-@lru_cache(maxsize=1)
-def radicals() -> dict[str, str]:
-    """Radical-supplement characters printed for whole hanzi (⺠ for 民, ⻔ for 门): radicals.tsv."""
-    table = {}
-    for line in (Path(__file__).parent / "radicals.tsv").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            _, radical, hanzi, *_ = line.split("\t")
-            table[radical] = hanzi
-    return table
 
 
 def tidy_spaces(text: str) -> str:

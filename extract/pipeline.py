@@ -12,7 +12,7 @@ from .layout import lay_out
 from .model import Document, LaidOutPage, RawDocument, TextLine
 from .normalize import detect_script, normalize_pages
 from .ocr import ocr_document
-from .read import Progress, read_document
+from .read import READERS, Progress, read_document
 from .settings import OCR, TABLES, OcrSettings, TableSettings
 from .structure import build_document
 
@@ -23,16 +23,23 @@ def extract_file(
     progress: Progress | None = None,
     ocr: OcrSettings = OCR,
     tables: TableSettings = TABLES,
+    reader: str = READERS[0],
 ) -> Document:
     """One file's document model; ``doc_id`` defaults to the file's stem, ``progress`` hears of
     pages, ``ocr`` says which pages are read by OCR (by default those whose text layer cannot be),
-    ``tables`` how tables are found and stitched."""
-    return document_from_raw(read_pages(path, doc_id, progress, ocr), tables)
+    ``tables`` how tables are found and stitched, ``reader`` which PDF parser reads it."""
+    return document_from_raw(read_pages(path, doc_id, progress, ocr, reader), tables)
 
 
-def read_pages(path: str | Path, doc_id: str | None, progress: Progress | None, ocr: OcrSettings) -> RawDocument:
+def read_pages(
+    path: str | Path,
+    doc_id: str | None,
+    progress: Progress | None,
+    ocr: OcrSettings,
+    reader: str = READERS[0],
+) -> RawDocument:
     """The file's pages as read, and OCRed where needed."""
-    return ocr_document(read_document(path, doc_id, progress), ocr, progress)
+    return ocr_document(read_document(path, doc_id, progress, reader), ocr, progress)
 
 
 def document_from_raw(raw: RawDocument, tables: TableSettings = TABLES) -> Document:

@@ -194,7 +194,29 @@ def test_dedupe_is_pdfplumbers_result_in_n_log_n() -> None:
 
     from pdfplumber.utils import dedupe_chars as reference
 
-    from extract.read import dedupe_chars
+    from extract.model import Char
+    from extract.read import dedupe_glyphs
+    from extract.read.pages import Glyph
+
+    def dedupe_chars(chars: list[dict]) -> list[dict]:
+        glyphs = [
+            Glyph(
+                Char(
+                    c["text"],
+                    c["x0"],
+                    c["doctop"],
+                    c["x0"] + 1,
+                    c["doctop"] + 1,
+                    c["size"],
+                    c["fontname"],
+                    c["upright"],
+                ),
+                False,
+            )
+            for c in chars
+        ]
+        kept = {id(g) for g in dedupe_glyphs(glyphs)}
+        return [c for c, g in zip(chars, glyphs) if id(g) in kept]
 
     rng = random.Random(7)
 

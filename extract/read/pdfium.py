@@ -1,0 +1,632 @@
+"""The pdfium reader (the default): PDFium, through pypdfium2, parses pages in C.
+
+Owns: each character's box as pdfminer would give it (from PDFium's origin, advance and matrix,
+and the font's /Descent as pdfminer reads it), each painted path split into the lines,
+rectangles and curves pdfminer would make of it, image boxes, all in pdfplumber's frame (points
+from the top-left of the page as shown) — so the RawPage is the one the pdfplumber reader
+makes, some twenty times faster (tests/test_readers.py proves the two equal on every corpus
+and real-world PDF; benchmarks/RESULTS.md has the times).
+
+What PDFium does not say, pikepdf reads once per document: the /Descent of each font's
+descriptor. PDFium falls back to the font program's metrics when a descriptor says 0, pdfminer
+keeps the 0, and the boxes would be a few points apart.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..errors import ReadError
+from ..model import BBox, Char, RawPage
+from .pages import WHITE, Glyph, Stroke, finish_page
+from .source import PdfPages, Progress, one_line, unreadable_page
+
+Matrix = tuple[float, float, float, float, float, float]  # (a, b, c, d, e, f), PDF's row-vector convention
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+SUBSET_TAG = re.compile(rb"^[A-Z]{6}\+")
+MAX_FORM_DEPTH = 15  # forms drawing forms: deeper nesting is a loop or a hostile file
+AXIS_SLACK = 1e-6
+PRIVATE_PLANES = 0xF0000  # planes 15-16 are private use: pdfminer reads no character there  # a matrix term this small is zero: the glyph runs along an axis
+
+
+def read_pdf_pages(data: bytes, pages: range | None = None, progress: Progress | None = None) -> PdfPages:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ReadError(f"corrupt PDF: {one_line(exc)}") from exc
+    try:
+        count = len(pdf)
+        if not count:
+            raise ReadError("PDF has no pages")
+        facts = document_facts(data)
+        try:
+            read = []
+            for index in pages if pages is not None else range(count):
+                read.append(read_numbered(pdf, index, facts))
+                if progress:
+                    progress(page=index + 1)
+        finally:
+            facts.close()
+        metadata = {k: str(v) for k, v in pdf.get_metadata_dict(skip_empty=True).items()}
+    finally:
+        pdf.close()
+    return PdfPages(read, metadata, count)
+
+
+def read_numbered(pdf, index: int, facts: Facts) -> RawPage:
+    page = None
+    try:
+        page = pdf[index]
+        return read_page(page, index + 1, facts)
+    except Exception as exc:  # a damaged content stream spoils one page, not the document
+        width, height = (page.get_width(), page.get_height()) if page is not None else (0.0, 0.0)
+        return unreadable_page(index + 1, width, height, exc)
+    finally:
+        if page is not None:
+            page.close()
+
+
+def read_page(page, number: int, facts: Facts) -> RawPage:
+    rotation = page.get_rotation() % 360
+    mediabox = facts.mediaboxes[number - 1] if number <= len(facts.mediaboxes) else None
+    frame = Frame.of(mediabox or page.get_mediabox(), rotation)
+    drawing = Drawing(frame)
+    drawing.walk(page.raw, IDENTITY, 0)
+    unnamed: dict[int, tuple[str, float]] = {}
+    if drawing.unnamed_fonts:
+        named = facts.unnamed_fonts(number - 1)
+        if len(named) == len(drawing.unnamed_fonts):  # else the two walks disagree: PDFium's metrics
+            unnamed = dict(zip(drawing.unnamed_fonts, named))
+    textpage = page.get_textpage()
+    try:
+        glyphs = list(read_glyphs(textpage.raw, frame, facts.descents, unnamed))
+    finally:
+        textpage.close()
+    return finish_page(number, frame.size, rotation, glyphs, drawing.strokes, drawing.images, drawing.curves)
+
+
+# --------------------------------------------------------------------------- frame
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """pdfminer's page transform (/Rotate applied) followed by pdfplumber's flip to top-down."""
+
+    ctm: Matrix
+    width: float
+    height: float
+    x_shift: float  # pdfplumber adds the MediaBox's left edge back to x
+    top_shift: float
+
+    @classmethod
+    def of(cls, mediabox: tuple[float, float, float, float], rotation: int) -> Frame:
+        x0, x1 = sorted((mediabox[0], mediabox[2]))
+        y0, y1 = sorted((mediabox[1], mediabox[3]))
+        ctm = {  # pdfminer's PDFPageInterpreter.process_page
+            90: (0.0, -1.0, 1.0, 0.0, -y0, x1),
+            180: (-1.0, 0.0, 0.0, -1.0, x1, y1),
+            270: (0.0, 1.0, -1.0, 0.0, y1, -x0),
+        }.get(rotation, (1.0, 0.0, 0.0, 1.0, -x0, -y0))
+        box = (y0, x0, y1, x1) if rotation in (90, 270) else (x0, y0, x1, y1)  # pdfplumber's _normalize_box
+        return cls(ctm, box[2] - box[0], box[3] - box[1], box[0], -box[1])
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return self.width, self.height
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """A user-space point in pdfminer's space (origin bottom-left of the page as shown)."""
+        a, b, c, d, e, f = self.ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    def box(self, points: list[tuple[float, float]]) -> BBox:
+        """The top-down box round points already in pdfminer's space."""
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        return (
+            min(xs) + self.x_shift,
+            self.height - max(ys) + self.top_shift,
+            max(xs) + self.x_shift,
+            self.height - min(ys) + self.top_shift,
+        )
+
+
+def multiply(m1: Matrix, m2: Matrix) -> Matrix:
+    """m1 then m2 (row vectors: p · m1 · m2)."""
+    a1, b1, c1, d1, e1, f1 = m1
+    a2, b2, c2, d2, e2, f2 = m2
+    return (
+        a1 * a2 + b1 * c2,
+        a1 * b2 + b1 * d2,
+        c1 * a2 + d1 * c2,
+        c1 * b2 + d1 * d2,
+        e1 * a2 + f1 * c2 + e2,
+        e1 * b2 + f1 * d2 + f2,
+    )
+
+
+def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+# --------------------------------------------------------------------------- text
+@dataclass(frozen=True, slots=True)
+class Face:
+    """What a text object's font and size give every character it draws."""
+
+    name: str
+    font: object  # PDFium's FPDF_FONT handle, valid while the page is open
+    descent: float  # below the baseline, as a share of the font size (negative)
+    size: float  # the font size the text object sets (Tf)
+    afm: dict[str, int] | None = None  # a standard font's widths by character, from Adobe's metrics
+
+
+def read_glyphs(
+    textpage, frame: Frame, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]
+) -> Iterator[Glyph]:
+    import pypdfium2.raw as pdfium_c
+
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    faces: dict[int, Face] = {}
+    drift: dict[int, float] = {}  # per text object: how far Adobe's metrics have moved its glyphs
+    loose = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    width = ctypes.c_float()
+    red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
+    index = 0
+    while index < count:
+        step = 1
+        if pdfium_c.FPDFText_IsGenerated(textpage, index):  # spaces and line breaks PDFium inferred
+            index += 1
+            continue
+        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+        if 0xD800 <= code < 0xDC00 and index + 1 < count:  # a character beyond the BMP, as a surrogate pair
+            low = pdfium_c.FPDFText_GetUnicode(textpage, index + 1)
+            if 0xDC00 <= low < 0xE000:
+                code, step = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), 2
+        unmapped = pdfium_c.FPDFText_HasUnicodeMapError(textpage, index)
+        text = f"(cid:{code})" if unmapped or code == 0 else "" if code >= PRIVATE_PLANES else chr(code)
+        obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
+        pdfium_c.FPDFText_GetCharOrigin(textpage, index, ox, oy)
+        while text.strip() and index + step < count and same_glyph(textpage, index, index + step, obj, ox, oy):
+            text += chr(pdfium_c.FPDFText_GetUnicode(textpage, index + step))  # a ligature: fl, ——
+            step += 1
+        key = address(obj)
+        face = faces.get(key)
+        if face is None:
+            face = faces[key] = text_face(obj, descents, unnamed)
+        pdfium_c.FPDFText_GetMatrix(textpage, index, matrix)
+        pdfium_c.FPDFText_GetLooseCharBox(textpage, index, loose)
+        white = bool(pdfium_c.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha)) and (
+            min(red.value, green.value, blue.value) >= WHITE * 255
+        )
+        linear = (matrix.a, matrix.b, matrix.c, matrix.d)
+        advance = None
+        if pdfium_c.FPDFFont_GetGlyphWidth(face.font, code, face.size, width) and width.value:
+            advance = abs(width.value)  # the font's /Widths, as pdfminer reads them
+        origin = (ox.value, oy.value)
+        if face.afm is not None and advance is not None:
+            # a standard font: pdfminer sets it with Adobe's metrics, PDFium with its stand-in's
+            shift = drift.get(key, 0.0)
+            origin = (origin[0] + linear[0] * shift, origin[1] + linear[1] * shift)
+            standard = face.afm.get(text)
+            if standard is not None:
+                drift[key] = shift + standard * face.size / 1000 - advance
+                advance = standard * face.size / 1000
+        yield Glyph(char_of(text, origin, linear, advance, loose, face, frame), white)
+        index += step
+
+
+def same_glyph(textpage, index: int, other: int, obj, ox: ctypes.c_double, oy: ctypes.c_double) -> bool:
+    """PDFium splits a glyph mapped to several characters (a ligature) into characters at one
+    origin, in one text object; pdfminer keeps it one character. ``ox``, ``oy``: the origin of
+    ``index``."""
+    import pypdfium2.raw as pdfium_c
+
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(textpage, other, x, y)
+    if (x.value, y.value) != (ox.value, oy.value) or pdfium_c.FPDFText_IsGenerated(textpage, other):
+        return False
+    if not chr(pdfium_c.FPDFText_GetUnicode(textpage, other)).strip():
+        return False
+    return address(pdfium_c.FPDFText_GetTextObject(textpage, other)) == address(obj)
+
+
+def address(pointer) -> int:
+    return ctypes.cast(pointer, ctypes.c_void_p).value or 0
+
+
+def char_of(
+    text: str,
+    origin: tuple[float, float],
+    linear: tuple[float, float, float, float],
+    advance: float | None,
+    loose,
+    face: Face,
+    frame: Frame,
+) -> Char:
+    """pdfminer's LTChar box: from the baseline origin, the advance along the text's direction,
+    and from descent to descent + font size across it, through the character's matrix."""
+    a, b, c, d = linear
+    if advance is None:  # no width for the character: PDFium's own box says how far it runs
+        if abs(b) < AXIS_SLACK and abs(c) < AXIS_SLACK and a:
+            advance = (loose.right - loose.left) / abs(a)
+        elif abs(a) < AXIS_SLACK and abs(d) < AXIS_SLACK and b:
+            advance = (loose.top - loose.bottom) / abs(b)
+        else:  # slanted text: PDFium's own box (ascent to descent), close enough for a rotated stamp
+            corners = [(loose.left, loose.bottom), (loose.right, loose.top)]
+            return make_char(text, frame, [frame.point(*p) for p in corners], face, (a, b, c, d))
+    low, high = face.descent * face.size, (face.descent + 1) * face.size
+    x, y = origin
+    corners = [(x + a * s + c * t, y + b * s + d * t) for s in (0.0, advance) for t in (low, high)]
+    return make_char(text, frame, [frame.point(*p) for p in corners], face, (a, b, c, d))
+
+
+def make_char(
+    text: str, frame: Frame, points: list[tuple[float, float]], face: Face, linear: tuple[float, ...]
+) -> Char:
+    x0, top, x1, bottom = frame.box(points)
+    ra, rb, rc, rd = frame.ctm[:4]
+    a, b, c, d = linear
+    # pdfminer's upright test on the character's matrix after the page's /Rotate
+    a2, b2, c2, d2 = a * ra + b * rc, a * rb + b * rd, c * ra + d * rc, c * rb + d * rd
+    return Char(
+        text=text,
+        x0=x0,
+        top=top,
+        x1=x1,
+        bottom=bottom,
+        size=bottom - top,
+        font=face.name,
+        upright=a2 * d2 > 0 and b2 * c2 <= 0,
+    )
+
+
+def text_face(obj, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]) -> Face:
+    import pypdfium2.raw as pdfium_c
+
+    size = ctypes.c_float()
+    if not obj or not pdfium_c.FPDFTextObj_GetFontSize(obj, size):
+        return Face("", None, 0.0, 0.0)
+    font = pdfium_c.FPDFTextObj_GetFont(obj)
+    if address(font) in unnamed:
+        name, descent = unnamed[address(font)]
+        return Face(name, font, descent, size.value)
+    raw = font_name(font)
+    descent = descents.get(raw, descents.get(b"+" + SUBSET_TAG.sub(b"", raw)))  # PDFium drops some subset tags
+    if descent is None:  # a Type 3 font, or a name two fonts share: PDFium's own metrics
+        measured = ctypes.c_float()
+        pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), measured)
+        descent = -abs(measured.value) / 1000
+    return Face(decode_name(raw), font, descent, size.value, standard_widths(raw))
+
+
+def font_name(font) -> bytes:
+    import pypdfium2.raw as pdfium_c
+
+    length = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+    if length <= 1:
+        return b""
+    buffer = ctypes.create_string_buffer(length)
+    pdfium_c.FPDFFont_GetBaseFontName(font, buffer, length)
+    return buffer.raw[: length - 1]
+
+
+def decode_name(raw: bytes) -> str:
+    """A font name as text: most are ASCII, Chinese producers write GBK (宋体 as CB CE CC E5)."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+@dataclass(slots=True)
+class Facts:
+    """What PDFium does not say as pdfminer does, read by pikepdf (open while the pages are read)."""
+
+    descents: dict[bytes, float]  # each font's descent by name, and by "+" and its name without the subset tag
+    mediaboxes: list[tuple[float, float, float, float] | None]  # in the file's own digits, not PDFium's floats
+    source: object = None  # the pikepdf.Pdf, for fonts PDFium knows no name for (Type 3)
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()  # type: ignore[attr-defined]
+
+    def unnamed_fonts(self, index: int) -> list[tuple[str, float]]:
+        """Page ``index``'s fonts without a /BaseFont (Type 3, which PDFium cannot name), in the
+        order the page first shows text in them: (name, descent) as pdfminer has them."""
+        if self.source is None:
+            return []
+        try:
+            page = self.source.pages[index]  # type: ignore[attr-defined]
+            return first_shown(page.obj, page.obj.get("/Resources"), 0, None, [], set())
+        except Exception:  # a content stream qpdf cannot parse: PDFium's metrics, no names
+            return []
+
+
+def document_facts(data: bytes) -> Facts:
+    """Fonts' /Descent as pdfminer reads it (never positive; a name two fonts give different
+    descents is left out) and the pages' MediaBoxes."""
+    import pikepdf
+
+    found: dict[bytes, set[float]] = {}
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except (pikepdf.PdfError, ValueError, RuntimeError):
+        return Facts({}, [])
+    for font in document_fonts(pdf):
+        name, descent = font_descent(font)
+        if name is not None and descent is not None:
+            found.setdefault(name, set()).add(descent)
+            found.setdefault(b"+" + SUBSET_TAG.sub(b"", name), set()).add(descent)
+    boxes = [page_box(page) for page in pdf.pages]
+    return Facts({name: values.pop() for name, values in found.items() if len(values) == 1}, boxes, pdf)
+
+
+SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+
+
+def first_shown(stream, resources, depth: int, current, order: list, seen: set) -> list[tuple[str, float]]:
+    """Walk a content stream (and the forms it draws) as an interpreter would for the font
+    state only: Tf sets it, q/Q save and restore it; note each unnamed font at its first text."""
+    import pikepdf
+
+    fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    forms = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    saved = []
+    for operands, operator in pikepdf.parse_content_stream(stream):
+        op = str(operator)
+        if op == "q":
+            saved.append(current)
+        elif op == "Q" and saved:
+            current = saved.pop()
+        elif op == "Tf" and operands and isinstance(fonts, pikepdf.Dictionary):
+            current = fonts.get(operands[0])
+        elif op in SHOW_TEXT and isinstance(current, pikepdf.Dictionary) and "/BaseFont" not in current:
+            key = current.objgen if current.is_indirect else id(current)
+            if key not in seen:
+                seen.add(key)
+                order.append(type3_face(current))
+        elif op == "Do" and operands and isinstance(forms, pikepdf.Dictionary) and depth < MAX_FORM_DEPTH:
+            form = forms.get(operands[0])
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+                first_shown(form, form.get("/Resources", resources), depth + 1, current, order, seen)
+    return order
+
+
+def type3_face(font) -> tuple[str, float]:
+    """A Type 3 font's name (its descriptor's FontName) and descent as pdfminer takes them:
+    the FontBBox's bottom through the FontMatrix, 0 when the descriptor has no FontBBox."""
+    import pikepdf
+
+    descriptor = font.get("/FontDescriptor")
+    name = descriptor.get("/FontName") if isinstance(descriptor, pikepdf.Dictionary) else None
+    box = descriptor.get("/FontBBox") if isinstance(descriptor, pikepdf.Dictionary) else font.get("/FontBBox")
+    matrix = font.get("/FontMatrix")
+    try:
+        vscale = float(matrix[1]) + float(matrix[3])
+        descent = float(box[1]) * vscale if isinstance(box, pikepdf.Array) else 0.0
+    except (TypeError, ValueError, IndexError):
+        descent = 0.0
+    return (decode_name(name_bytes(name)) if isinstance(name, pikepdf.Name) else "unknown"), descent
+
+
+def page_box(page) -> tuple[float, float, float, float] | None:
+    try:
+        box = tuple(float(v) for v in page.mediabox)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    return box if len(box) == 4 else None  # type: ignore[return-value]
+
+
+def document_fonts(pdf) -> Iterator:
+    """Every font dictionary the pages and the forms they draw name, each once."""
+    import pikepdf
+
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        stack = [(page.obj.get("/Resources"), 0)]
+        while stack:
+            resources, depth = stack.pop()
+            if not isinstance(resources, pikepdf.Dictionary) or depth > MAX_FORM_DEPTH:
+                continue
+            if resources.is_indirect:
+                if resources.objgen in seen:
+                    continue
+                seen.add(resources.objgen)
+            fonts = resources.get("/Font")
+            if isinstance(fonts, pikepdf.Dictionary):
+                yield from (f for f in fonts.values() if isinstance(f, pikepdf.Dictionary))
+            forms = resources.get("/XObject")
+            if isinstance(forms, pikepdf.Dictionary):
+                for form in forms.values():
+                    if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+                        stack.append((form.get("/Resources"), depth + 1))
+
+
+def font_descent(font) -> tuple[bytes | None, float | None]:
+    """The font's name and its descent as pdfminer takes it: a standard font's (or an alias's,
+    Arial, SimSun…) from pdfminer's AFM table, else the descriptor's (the descendant's for a
+    composite font), 0 when there is none; None for Type 3 fonts, whose glyphs are drawings."""
+    import pikepdf
+
+    name = font.get("/BaseFont")
+    subtype = font.get("/Subtype")
+    if not isinstance(name, pikepdf.Name) or subtype == "/Type3":
+        return None, None
+    raw = name_bytes(name)
+    spec = font
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        if (
+            isinstance(descendants, pikepdf.Array)
+            and len(descendants)
+            and isinstance(descendants[0], pikepdf.Dictionary)
+        ):
+            spec = descendants[0]
+    else:
+        known = standard_descent(raw)
+        if known is not None:
+            return raw, known
+    descriptor = spec.get("/FontDescriptor")
+    value = descriptor.get("/Descent", 0) if isinstance(descriptor, pikepdf.Dictionary) else 0
+    try:
+        descent = float(value)
+    except (TypeError, ValueError):
+        descent = 0.0
+    return raw, -abs(descent) / 1000
+
+
+def standard_widths(name: bytes) -> dict[str, int] | None:
+    """pdfminer sets a font named as a standard one with the widths of
+    its Adobe font metrics, whatever the PDF says (Helvetica, Times-Roman, Arial, Courier…)."""
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    metrics = FONT_METRICS.get(name.decode("latin-1"))
+    return metrics[1] if metrics else None
+
+
+def standard_descent(name: bytes) -> float | None:
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    metrics = FONT_METRICS.get(name.decode("latin-1"))
+    return -abs(float(metrics[0].get("Descent", 0))) / 1000 if metrics else None
+
+
+def name_bytes(name) -> bytes:
+    """A PDF name's bytes, #xx escapes undone, without the slash."""
+    raw = bytes(name.unparse())[1:]
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+# --------------------------------------------------------------------------- paths and images
+class Drawing:
+    """The page's painted paths as pdfminer's lines, rectangles and curves, and its image boxes."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+        self.strokes: list[Stroke] = []
+        self.images: list[BBox] = []
+        self.curves = 0
+        self.unnamed_fonts: list[int] = []  # fonts with no /BaseFont, by address, in the order text first uses them
+
+    def walk(self, container, matrix: Matrix, depth: int, form: bool = False) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        count = (pdfium_c.FPDFFormObj_CountObjects if form else pdfium_c.FPDFPage_CountObjects)(container)
+        get = pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject
+        own = pdfium_c.FS_MATRIX()
+        for index in range(max(count, 0)):
+            obj = get(container, index)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                self.note_font(obj)
+                continue
+            if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
+                continue
+            if not pdfium_c.FPDFPageObj_GetMatrix(obj, own):
+                continue
+            placed = multiply((own.a, own.b, own.c, own.d, own.e, own.f), matrix)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                self.path(obj, placed)
+            elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                corners = [self.frame.point(*apply(placed, x, y)) for x in (0.0, 1.0) for y in (0.0, 1.0)]
+                self.images.append(self.frame.box(corners))
+            elif depth < MAX_FORM_DEPTH:
+                self.walk(obj, placed, depth + 1, form=True)
+
+    def note_font(self, obj) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        key = address(font)
+        if key and key not in self.unnamed_fonts and pdfium_c.FPDFFont_GetBaseFontName(font, None, 0) <= 1:
+            self.unnamed_fonts.append(key)
+
+    def path(self, obj, matrix: Matrix) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+        if not pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
+            return
+        stroked = bool(stroke.value) and not object_white(obj, pdfium_c.FPDFPageObj_GetStrokeColor)
+        filled = bool(fill_mode.value) and not object_white(obj, pdfium_c.FPDFPageObj_GetFillColor)
+        for shape, points in subpaths(obj, matrix, self.frame):
+            self.paint(shape, points, stroked or filled)
+
+    def paint(self, shape: str, points: list[tuple[float, float]], visible: bool) -> None:
+        """pdfminer's paint_path for one subpath, then pdfplumber's edges of what it made."""
+        if len(shape) > 3 and shape[-2:] == "lh" and points[-2] == points[0]:
+            shape, points = shape[:-2] + "h", points[:-1]
+        if shape in ("mlh", "ml"):
+            x0, top, x1, bottom = self.frame.box(points[:2])
+            self.strokes.append(Stroke("h" if top == bottom else "v", x0, top, x1, bottom, visible))
+            return
+        if shape in ("mlllh", "mllll") and points[0] == points[4]:
+            (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points[:4]
+            if (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0):
+                left, top, right, bottom = self.frame.box([points[0], points[2]])
+                self.strokes += [
+                    Stroke("h", left, top, right, top, visible),
+                    Stroke("h", left, bottom, right, bottom, visible),
+                    Stroke("v", left, top, left, bottom, visible),
+                    Stroke("v", right, top, right, bottom, visible),
+                ]
+                return
+        self.curves += 1
+        height = self.frame.height
+        flipped = [(x, height - y) for x, y in points]  # pdfplumber's point2coord: no MediaBox shift
+        for (px, py), (qx, qy) in itertools.pairwise(flipped):
+            orientation = "v" if px == qx else ("h" if py == qy else None)
+            self.strokes.append(Stroke(orientation, min(px, qx), min(py, qy), max(px, qx), max(py, qy), visible))
+
+
+def object_white(obj, getter) -> bool:
+    red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
+    if not getter(obj, red, green, blue, alpha):
+        return False
+    return min(red.value, green.value, blue.value) >= WHITE * 255
+
+
+def subpaths(obj, matrix: Matrix, frame: Frame) -> Iterator[tuple[str, list[tuple[float, float]]]]:
+    """The path as pdfminer sees it: one (operators, end points) per subpath, points in
+    pdfminer's space; a Bézier is one "c" at its end point, a closed subpath ends in "h" at
+    its start."""
+    import pypdfium2.raw as pdfium_c
+
+    count = pdfium_c.FPDFPath_CountSegments(obj)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    shape, points, bezier = "", [], 0
+    for index in range(max(count, 0)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj, index)
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
+        point = frame.point(*apply(matrix, x.value, y.value))
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            if len(shape) > 1:
+                yield shape, points
+            shape, points, bezier = "m", [point], 0
+        elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
+            shape += "l"
+            points.append(point)
+        elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3:
+                continue  # a control point: pdfminer keeps only where the curve ends
+            shape += "c"
+            points.append(point)
+        else:
+            continue
+        if pdfium_c.FPDFPathSegment_GetClose(segment) and points:
+            shape += "h"
+            points.append(points[0])
+    if len(shape) > 1 and shape[0] == "m":
+        yield shape, points
