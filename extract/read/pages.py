@@ -19,6 +19,8 @@ from ..quality import PageEvidence, is_unmapped, judge_page
 MIN_EDGE = 2.0  # points: shorter strokes are glyph parts or dots, not ruling lines
 DEDUPE_TOLERANCE = 1.0  # points: pdfplumber's documented default for fake-bold doubles
 WHITE = 0.98  # a colour component this close to full is paper, not ink
+RADICALS = ("\u2e80", "\u2fdf")  # the ranges glyphs.as_printed maps, tested first: most characters are in neither
+COMPATIBILITY = ("\uf900", "\ufb06")
 PLACES = 3  # coordinates kept to a thousandth of a point: below any producer's precision, above PDFium's float noise
 
 
@@ -93,8 +95,15 @@ def rounded(box: BBox) -> BBox:
 def rounded_char(c: Char) -> Char:
     """The character as finished by the reader: coordinates rounded, a radical form printed for
     a whole hanzi read as that hanzi (PDFium does so itself for some, pdfminer for none)."""
-    c.text = "".join(as_printed(ch) for ch in c.text)
-    c.x0, c.top, c.x1, c.bottom = rounded((c.x0, c.top, c.x1, c.bottom))
+    first = c.text[:1]
+    if len(c.text) > 1 or RADICALS[0] <= first <= RADICALS[1] or COMPATIBILITY[0] <= first <= COMPATIBILITY[1]:
+        c.text = "".join(as_printed(ch) for ch in c.text)
+    c.x0, c.top, c.x1, c.bottom = (
+        round(c.x0, PLACES),
+        round(c.top, PLACES),
+        round(c.x1, PLACES),
+        round(c.bottom, PLACES),
+    )
     c.size = round(c.size, PLACES)
     return c
 

@@ -86,7 +86,7 @@ def read_page(page, number: int, facts: Facts) -> RawPage:
             unnamed = dict(zip(drawing.unnamed_fonts, named))
     textpage = page.get_textpage()
     try:
-        glyphs = list(read_glyphs(textpage.raw, frame, facts.descents, unnamed))
+        glyphs = read_glyphs(textpage.raw, frame, facts.descents, unnamed)
     finally:
         textpage.close()
     return finish_page(number, frame.size, rotation, glyphs, drawing.strokes, drawing.images, drawing.curves)
@@ -166,76 +166,121 @@ class Face:
     afm: dict[str, int] | None = None  # a standard font's widths by character, from Adobe's metrics
 
 
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What one text object gives each of its characters."""
+
+    face: Face
+    linear: tuple[float, float, float, float]  # the text's matrix, without the translation
+    white: bool
+    level: bool  # set upright along the page's axes on a page not turned: the box is two sums
+
+
 def read_glyphs(
     textpage, frame: Frame, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]
-) -> Iterator[Glyph]:
+) -> list[Glyph]:
+    """Every character PDFium found (not those it inferred), one sweep, ligatures kept whole.
+    What is the same for a text object (font, matrix, colour) is asked once per object."""
     import pypdfium2.raw as pdfium_c
 
+    is_generated, unicode_of = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode
+    object_of, origin_of = pdfium_c.FPDFText_GetTextObject, pdfium_c.FPDFText_GetCharOrigin
+    map_error, glyph_width = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFFont_GetGlyphWidth
     count = pdfium_c.FPDFText_CountChars(textpage)
-    faces: dict[int, Face] = {}
+    runs: dict[int, Run] = {}
+    faces: dict[tuple[int, float], Face] = {}
+    widths: dict[tuple[int, int, float], float | None] = {}
     drift: dict[int, float] = {}  # per text object: how far Adobe's metrics have moved its glyphs
-    loose = pdfium_c.FS_RECTF()
-    matrix = pdfium_c.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     width = ctypes.c_float()
-    red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
-    index = 0
-    while index < count:
-        step = 1
-        if pdfium_c.FPDFText_IsGenerated(textpage, index):  # spaces and line breaks PDFium inferred
-            index += 1
+    upright_page = frame.ctm[:4] == IDENTITY[:4]
+    glyphs: list[Glyph] = []
+    last: tuple[int, float, float] = (0, 0.0, 0.0)
+    skip = False
+    for index in range(count):
+        if skip or is_generated(textpage, index):  # spaces and line breaks PDFium inferred
+            skip = False
             continue
-        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+        code = unicode_of(textpage, index)
         if 0xD800 <= code < 0xDC00 and index + 1 < count:  # a character beyond the BMP, as a surrogate pair
-            low = pdfium_c.FPDFText_GetUnicode(textpage, index + 1)
+            low = unicode_of(textpage, index + 1)
             if 0xDC00 <= low < 0xE000:
-                code, step = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), 2
-        unmapped = pdfium_c.FPDFText_HasUnicodeMapError(textpage, index)
+                code, skip = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), True
+        unmapped = map_error(textpage, index)
         text = f"(cid:{code})" if unmapped or code == 0 else "" if code >= PRIVATE_PLANES else chr(code)
-        obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
-        pdfium_c.FPDFText_GetCharOrigin(textpage, index, ox, oy)
-        while text.strip() and index + step < count and same_glyph(textpage, index, index + step, obj, ox, oy):
-            text += chr(pdfium_c.FPDFText_GetUnicode(textpage, index + step))  # a ligature: fl, ——
-            step += 1
-        key = address(obj)
-        face = faces.get(key)
-        if face is None:
-            face = faces[key] = text_face(obj, descents, unnamed)
-        pdfium_c.FPDFText_GetMatrix(textpage, index, matrix)
-        pdfium_c.FPDFText_GetLooseCharBox(textpage, index, loose)
-        white = bool(pdfium_c.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha)) and (
-            min(red.value, green.value, blue.value) >= WHITE * 255
-        )
-        linear = (matrix.a, matrix.b, matrix.c, matrix.d)
-        advance = None
-        if pdfium_c.FPDFFont_GetGlyphWidth(face.font, code, face.size, width) and width.value:
-            advance = abs(width.value)  # the font's /Widths, as pdfminer reads them
-        origin = (ox.value, oy.value)
+        obj = object_of(textpage, index)
+        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        origin_of(textpage, index, ox, oy)
+        x, y = ox.value, oy.value
+        if (key, x, y) == last and glyphs and text.strip() and glyphs[-1].char.text.strip():
+            glyphs[-1].char.text += text  # PDFium splits a ligature (fl, ——) into characters at one origin
+            continue
+        last = (key, x, y)
+        run = runs.get(key)
+        if run is None:
+            run = runs[key] = text_run(textpage, index, obj, faces, descents, unnamed, upright_page)
+        face = run.face
+        advance = widths.get((key, code, face.size), -1.0)
+        if advance == -1.0:
+            ok = face.font is not None and glyph_width(face.font, code, face.size, width) and width.value
+            advance = widths[(key, code, face.size)] = abs(width.value) if ok else None  # /Widths, as pdfminer
         if face.afm is not None and advance is not None:
             # a standard font: pdfminer sets it with Adobe's metrics, PDFium with its stand-in's
             shift = drift.get(key, 0.0)
-            origin = (origin[0] + linear[0] * shift, origin[1] + linear[1] * shift)
+            x, y = x + run.linear[0] * shift, y + run.linear[1] * shift
             standard = face.afm.get(text)
             if standard is not None:
                 drift[key] = shift + standard * face.size / 1000 - advance
                 advance = standard * face.size / 1000
-        yield Glyph(char_of(text, origin, linear, advance, loose, face, frame), white)
-        index += step
+        if run.level and advance is not None:
+            char = level_char(text, x, y, advance, run, frame)
+        else:
+            loose = pdfium_c.FS_RECTF()
+            pdfium_c.FPDFText_GetLooseCharBox(textpage, index, loose)
+            char = char_of(text, (x, y), run.linear, advance, loose, face, frame)
+        glyphs.append(Glyph(char, run.white))
+    return glyphs
 
 
-def same_glyph(textpage, index: int, other: int, obj, ox: ctypes.c_double, oy: ctypes.c_double) -> bool:
-    """PDFium splits a glyph mapped to several characters (a ligature) into characters at one
-    origin, in one text object; pdfminer keeps it one character. ``ox``, ``oy``: the origin of
-    ``index``."""
+def text_run(
+    textpage,
+    index: int,
+    obj,
+    faces: dict[tuple[int, float], Face],
+    descents: dict[bytes, float],
+    unnamed: dict[int, tuple[str, float]],
+    upright_page: bool,
+) -> Run:
     import pypdfium2.raw as pdfium_c
 
-    x, y = ctypes.c_double(), ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(textpage, other, x, y)
-    if (x.value, y.value) != (ox.value, oy.value) or pdfium_c.FPDFText_IsGenerated(textpage, other):
-        return False
-    if not chr(pdfium_c.FPDFText_GetUnicode(textpage, other)).strip():
-        return False
-    return address(pdfium_c.FPDFText_GetTextObject(textpage, other)) == address(obj)
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(textpage, index, matrix)
+    red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
+    white = bool(pdfium_c.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha)) and (
+        min(red.value, green.value, blue.value) >= WHITE * 255
+    )
+    size = ctypes.c_float()
+    font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
+    if font is None or not pdfium_c.FPDFTextObj_GetFontSize(obj, size):
+        face = Face("", None, 0.0, 0.0)
+    else:
+        face_key = (address(font), size.value)
+        face = faces.get(face_key) or faces.setdefault(face_key, text_face(font, size.value, descents, unnamed))
+    a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+    level = upright_page and abs(b) < AXIS_SLACK and abs(c) < AXIS_SLACK and a > 0 and d > 0
+    return Run(face, (a, b, c, d), white, level)
+
+
+def level_char(text: str, x: float, y: float, advance: float, run: Run, frame: Frame) -> Char:
+    """char_of for the usual glyph: upright, on a page not turned (two sums, no corners)."""
+    a, d = run.linear[0], run.linear[3]
+    face = run.face
+    low = face.descent * face.size
+    e, f = frame.ctm[4], frame.ctm[5]
+    top = frame.height - (y + d * (low + face.size) + f) + frame.top_shift
+    bottom = frame.height - (y + d * low + f) + frame.top_shift
+    left = x + e + frame.x_shift
+    return Char(text, left, top, left + a * advance, bottom, bottom - top, face.name, True)
 
 
 def address(pointer) -> int:
@@ -288,23 +333,19 @@ def make_char(
     )
 
 
-def text_face(obj, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]) -> Face:
+def text_face(font, size: float, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]) -> Face:
     import pypdfium2.raw as pdfium_c
 
-    size = ctypes.c_float()
-    if not obj or not pdfium_c.FPDFTextObj_GetFontSize(obj, size):
-        return Face("", None, 0.0, 0.0)
-    font = pdfium_c.FPDFTextObj_GetFont(obj)
     if address(font) in unnamed:
         name, descent = unnamed[address(font)]
-        return Face(name, font, descent, size.value)
+        return Face(name, font, descent, size)
     raw = font_name(font)
     descent = descents.get(raw, descents.get(b"+" + SUBSET_TAG.sub(b"", raw)))  # PDFium drops some subset tags
     if descent is None:  # a Type 3 font, or a name two fonts share: PDFium's own metrics
         measured = ctypes.c_float()
         pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), measured)
         descent = -abs(measured.value) / 1000
-    return Face(decode_name(raw), font, descent, size.value, standard_widths(raw))
+    return Face(decode_name(raw), font, descent, size, standard_widths(raw))
 
 
 def font_name(font) -> bytes:

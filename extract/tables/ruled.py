@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from pdfplumber.table import merge_edges
-
 from ..model import Char, Edge, PageTable, RawPage
 from ..settings import TABLES, TableSettings
 from .lattice import lattice_tables
@@ -30,6 +28,8 @@ def find_page_tables(page: RawPage, settings: TableSettings = TABLES) -> list[Pa
 def merged_edges(edges: list[Edge], settings: TableSettings = TABLES) -> list[Edge]:
     """Ruling segments snapped and joined into whole lines (pdfplumber's merge_edges): a border
     drawn cell by cell, or as a bar's two edges, is one line."""
+    from pdfplumber.table import merge_edges  # here: pdfminer under it costs 80 ms of start-up
+
     merged = merge_edges(
         [edge_dict(e) for e in edges],
         snap_x_tolerance=settings.snap,
