@@ -19,6 +19,9 @@ from extract.normalize import detect_script, join_fragments, normalize_text
         ("１２３４５ＡＢＣ　全角", "12345ABC全角"),
         ("**数据推送情况**：截止", "数据推送情况：截止"),
         ("逗号，句号。保持", "逗号，句号。保持"),  # Chinese punctuation stays as printed
+        ("归集59个部⻔，市⺠卡", "归集59个部门，市民卡"),  # radical forms a font prints for whole hanzi
+        ("⼀、数据归集", "一、数据归集"),  # a Kangxi radical
+        ("数据库 workﬂow", "数据库workflow"),  # a Latin ligature
     ],
 )
 def test_simplified_text(raw: str, clean: str) -> None:

@@ -4,8 +4,9 @@ Owns: each character's box as pdfminer would give it (from PDFium's origin, adva
 and the font's /Descent as pdfminer reads it), each painted path split into the lines,
 rectangles and curves pdfminer would make of it, image boxes, all in pdfplumber's frame (points
 from the top-left of the page as shown) — so the RawPage is the one the pdfplumber reader
-makes, some twenty times faster (tests/test_readers.py proves the two equal on every corpus
-and real-world PDF; benchmarks/RESULTS.md has the times).
+makes, in about a third of the time (tests/test_readers.py proves the two equal on every
+corpus, producer and real-world PDF; benchmarks/RESULTS.md has the times). Type 3 fonts, which
+PDFium leaves unnamed, are named from the content stream (Facts.unnamed_fonts).
 
 What PDFium does not say, pikepdf reads once per document: the /Descent of each font's
 descriptor. PDFium falls back to the font program's metrics when a descriptor says 0, pdfminer
