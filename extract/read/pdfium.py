@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ..errors import ReadError
 from ..model import BBox, Char, RawPage
-from .pages import WHITE, Glyph, Stroke, finish_page
+from .pages import Glyph, Stroke, finish_page, is_white
 from .source import PdfPages, Progress, one_line, unreadable_page
 
 Matrix = tuple[float, float, float, float, float, float]  # (a, b, c, d, e, f), PDF's row-vector convention
@@ -256,10 +256,7 @@ def text_run(
 
     matrix = pdfium_c.FS_MATRIX()
     pdfium_c.FPDFText_GetMatrix(textpage, index, matrix)
-    red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
-    white = bool(pdfium_c.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha)) and (
-        min(red.value, green.value, blue.value) >= WHITE * 255
-    )
+    white = painted_white(pdfium_c.FPDFText_GetFillColor, textpage, index)
     size = ctypes.c_float()
     font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
     if font is None or not pdfium_c.FPDFTextObj_GetFontSize(obj, size):
@@ -346,7 +343,8 @@ def text_face(font, size: float, descents: dict[bytes, float], unnamed: dict[int
         measured = ctypes.c_float()
         pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), measured)
         descent = -abs(measured.value) / 1000
-    return Face(decode_name(raw), font, descent, size, standard_widths(raw))
+    standard = standard_metrics(raw)
+    return Face(decode_name(raw), font, descent, size, standard[1] if standard else None)
 
 
 def font_name(font) -> bytes:
@@ -515,9 +513,9 @@ def font_descent(font) -> tuple[bytes | None, float | None]:
         ):
             spec = descendants[0]
     else:
-        known = standard_descent(raw)
-        if known is not None:
-            return raw, known
+        standard = standard_metrics(raw)
+        if standard is not None:
+            return raw, -abs(float(standard[0].get("Descent", 0))) / 1000
     descriptor = spec.get("/FontDescriptor")
     value = descriptor.get("/Descent", 0) if isinstance(descriptor, pikepdf.Dictionary) else 0
     try:
@@ -527,20 +525,13 @@ def font_descent(font) -> tuple[bytes | None, float | None]:
     return raw, -abs(descent) / 1000
 
 
-def standard_widths(name: bytes) -> dict[str, int] | None:
-    """pdfminer sets a font named as a standard one with the widths of
-    its Adobe font metrics, whatever the PDF says (Helvetica, Times-Roman, Arial, Courier…)."""
+def standard_metrics(name: bytes) -> tuple[dict, dict[str, int]] | None:
+    """pdfminer's Adobe font metrics (descriptor, widths by character) for a font named as a
+    standard one (Helvetica, Times-Roman, Arial, Courier…): it sets such a font with them,
+    whatever the PDF says."""
     from pdfminer.fontmetrics import FONT_METRICS
 
-    metrics = FONT_METRICS.get(name.decode("latin-1"))
-    return metrics[1] if metrics else None
-
-
-def standard_descent(name: bytes) -> float | None:
-    from pdfminer.fontmetrics import FONT_METRICS
-
-    metrics = FONT_METRICS.get(name.decode("latin-1"))
-    return -abs(float(metrics[0].get("Descent", 0))) / 1000 if metrics else None
+    return FONT_METRICS.get(name.decode("latin-1"))
 
 
 def name_bytes(name) -> bytes:
@@ -599,8 +590,8 @@ class Drawing:
         fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
         if not pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
             return
-        stroked = bool(stroke.value) and not object_white(obj, pdfium_c.FPDFPageObj_GetStrokeColor)
-        filled = bool(fill_mode.value) and not object_white(obj, pdfium_c.FPDFPageObj_GetFillColor)
+        stroked = bool(stroke.value) and not painted_white(pdfium_c.FPDFPageObj_GetStrokeColor, obj)
+        filled = bool(fill_mode.value) and not painted_white(pdfium_c.FPDFPageObj_GetFillColor, obj)
         for shape, points in subpaths(obj, matrix, self.frame):
             self.paint(shape, points, stroked or filled)
 
@@ -631,11 +622,13 @@ class Drawing:
             self.strokes.append(Stroke(orientation, min(px, qx), min(py, qy), max(px, qx), max(py, qy), visible))
 
 
-def object_white(obj, getter) -> bool:
+def painted_white(getter, *target) -> bool:
+    """Whether PDFium's colour getter (a text's fill, a path's stroke or fill) says white, by the
+    readers' one rule (pages.is_white); no colour is not white."""
     red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
-    if not getter(obj, red, green, blue, alpha):
+    if not getter(*target, red, green, blue, alpha):
         return False
-    return min(red.value, green.value, blue.value) >= WHITE * 255
+    return is_white((red.value / 255, green.value / 255, blue.value / 255))
 
 
 def subpaths(obj, matrix: Matrix, frame: Frame) -> Iterator[tuple[str, list[tuple[float, float]]]]:
