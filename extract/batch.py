@@ -49,6 +49,9 @@ class DocResult:
     cached: bool = False
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    key: str = ""  # its cache entry's key, when it has one
+    # Its output files kept from an earlier run (document and records are then not loaded).
+    rendered: cache.Rendered | None = None
 
 
 def layers(rules: RulesArg) -> tuple[str, ...]:
@@ -111,9 +114,8 @@ def process_file(
         result = failed(doc_id, path, reason, file_sha(Path(path)))
     if cache_dir and result.status != "failed" and result.sha256:
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
-        cache.store(
-            Path(cache_dir), cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr, reader)), entry
-        )
+        result.key = cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr, reader))
+        cache.store(Path(cache_dir), result.key, entry)
     return result
 
 
@@ -314,10 +316,12 @@ def run_batch(
     limits: Limits = LIMITS,
     ocr: OcrSettings = OCR,
     reader: str = READERS[0],
+    rendered_format: str | None = None,
 ) -> list[DocResult]:
-    """Every document's result, in the order of ``paths``. Cached documents are answered at once;
-    the others go to ``jobs`` workers (0: one per core). KeyboardInterrupt stops the workers at once
-    and propagates; what finished is in the cache."""
+    """Every document's result, in the order of ``paths``. Cached documents are answered at once
+    (with ``rendered_format``, by the output files kept for them when there are: document and
+    records then stay unloaded); the others go to ``jobs`` workers (0: one per core).
+    KeyboardInterrupt stops the workers at once and propagates; what finished is in the cache."""
     paths = list(paths)
     ids = document_ids(paths)
     results: dict[int, DocResult] = {}
@@ -330,7 +334,9 @@ def run_batch(
             result: DocResult | None = failed(doc_id, str(path), too_big)
         else:
             shas[i] = file_sha(path) if cache_dir else ""
-            result = cached(path, doc_id, shas[i], digest, cache_dir, ocr, reader) if cache_dir and shas[i] else None
+            result = None
+            if cache_dir and shas[i]:
+                result = cached(path, doc_id, shas[i], digest, cache_dir, ocr, reader, rendered_format)
         if result is None:
             todo.append(i)
             continue
@@ -376,14 +382,25 @@ def oversized(path: Path, limits: Limits) -> str:
 
 
 def cached(
-    path: Path, doc_id: str, sha: str, digest: str, cache_dir: Path, ocr: OcrSettings, reader: str = READERS[0]
+    path: Path,
+    doc_id: str,
+    sha: str,
+    digest: str,
+    cache_dir: Path,
+    ocr: OcrSettings,
+    reader: str = READERS[0],
+    rendered_format: str | None = None,
 ) -> DocResult | None:
     key = cache.entry_key(sha, digest, cache_kind(path, ocr, reader))
-    entry = cache.load(cache_dir, key, doc_id, display_path(path))
+    shown = display_path(path)
+    kept = cache.load_rendered(cache_dir, key, doc_id, shown, rendered_format) if rendered_format else None
+    if kept is not None:
+        return DocResult(doc_id, shown, sha, kept.status, kept.error, None, None, True, kept.warnings, 0.0, key, kept)
+    entry = cache.load(cache_dir, key, doc_id, shown)
     if entry is None:
         return None
     return DocResult(
-        doc_id, display_path(path), sha, entry.status, entry.error, entry.document, entry.records, True, entry.warnings
+        doc_id, shown, sha, entry.status, entry.error, entry.document, entry.records, True, entry.warnings, 0.0, key
     )
 
 

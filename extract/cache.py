@@ -5,20 +5,25 @@ applied), so an upgrade or a rule edit is never served stale results; the entry 
 the dataclasses, validated against their types on load, so a planted or damaged entry is a miss,
 never code run); writing entries so that a crash or a full disk leaves no half-written entry.
 Entries carry no document id or path: those are applied afresh on every load, so two files with
-the same bytes, or a renamed file, get their own ids.
+the same bytes, or a renamed file, get their own ids. Beside an entry, the output files one
+document gave under one id, path and format (Rendered), copied on a re-run instead of converting
+the document again, and only while the entry they were made from is unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
+import shutil
 import stat
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .model import Document, Records
 
@@ -134,4 +139,109 @@ def clean(directory: Path) -> None:
     """Remove the temporary files a killed run left behind (call while holding the output lock)."""
     with contextlib.suppress(OSError):
         for leftover in directory.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- rendered outputs
+RENDERED_PREFIX = "out-"
+RENDERED_META = "meta.json"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One document's output files as a run in one format wrote them, kept beside its entry so a
+    re-run copies them instead of converting the document again (writing was nine tenths of a
+    warm re-run). Only valid with the very entry it was made from: the entry's size and time are
+    part of it, so a replaced or damaged entry makes it a miss."""
+
+    folder: Path
+    status: str
+    error: str
+    warnings: list[str]
+    counts: dict[str, int]  # rows of each dataset
+    files: list[str]  # paths relative to folder, as they go into the output folder
+
+
+def rendered_folder(directory: Path, key: str, doc_id: str, path: str, fmt: str) -> Path:
+    """The id and path are in the files' text, so they are in the name."""
+    name = hashlib.sha256("\0".join((key, doc_id, path, fmt)).encode()).hexdigest()[:32]
+    return directory / f"{RENDERED_PREFIX}{name}"
+
+
+def entry_stamp(directory: Path, key: str) -> list[int] | None:
+    try:
+        info = (directory / f"{key}{ENTRY_SUFFIX}").stat()
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns] if stat.S_ISREG(info.st_mode) else None
+
+
+def load_rendered(directory: Path, key: str, doc_id: str, path: str, fmt: str) -> Rendered | None:
+    """The kept files, or None when absent, made from another entry, or not whole and ours."""
+    folder = rendered_folder(directory, key, doc_id, path, fmt)
+    stamp = entry_stamp(directory, key)
+    try:
+        meta = json.loads((folder / RENDERED_META).read_text(encoding="utf-8"))
+        if stamp is None or meta["entry"] != stamp:
+            return None
+        files = {str(name): int(size) for name, size in meta["files"].items()}
+        rendered = Rendered(
+            folder,
+            str(meta["status"]),
+            str(meta["error"]),
+            [str(w) for w in meta["warnings"]],
+            {str(k): int(v) for k, v in meta["counts"].items()},
+            list(files),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    inside = os.path.realpath(folder)
+    for name, size in files.items():
+        if not safe_relative(name):
+            return None
+        try:
+            info = (folder / name).lstat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+            return None
+        if os.path.commonpath([inside, os.path.realpath(folder / name)]) != inside:
+            return None
+    return rendered
+
+
+def safe_relative(name: str) -> bool:
+    parts = name.split("/")
+    return not name.startswith("/") and all(p not in ("", ".", "..") and "\\" not in p for p in parts)
+
+
+def store_rendered(
+    directory: Path,
+    key: str,
+    doc_id: str,
+    path: str,
+    fmt: str,
+    files: dict[str, bytes],
+    info: dict[str, Any],
+) -> None:
+    """Keep a document's output files (only beside an entry, whole or not at all). ``info``:
+    status, error, warnings and counts."""
+    stamp = entry_stamp(directory, key)
+    if stamp is None or not all(safe_relative(name) for name in files):
+        return
+    target = rendered_folder(directory, key, doc_id, path, fmt)
+    temporary = directory / f".{target.name[:20]}.{os.getpid()}.tmp"
+    try:
+        for name, data in files.items():
+            (temporary / name).parent.mkdir(parents=True, exist_ok=True)
+            (temporary / name).write_bytes(data)
+        meta = {**info, "entry": stamp, "files": {name: len(data) for name, data in files.items()}}
+        (temporary / RENDERED_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.rename(temporary, target)
+    except OSError:
+        shutil.rmtree(temporary, ignore_errors=True)

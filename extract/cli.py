@@ -149,10 +149,12 @@ def run(
             limits = replace(LIMITS, timeout_s=timeout)
             settings = replace(OCR, mode=ocr.value)
             cache_dir = None if no_cache else folder.cache_dir
-            results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reader.value)
+            # a cached document's kept CSV files stand in for it (not loaded, not converted again)
+            kept = fmt.value if fmt == OutputFormat.csv else None
+            results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reader.value, kept)
             try:
                 counts: dict[str, int] = {}
-                folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value)))
+                folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value, cache_dir)))
             except OSError as exc:
                 say(f"{output}: cannot write the outputs ({exc.strerror or exc}); the previous outputs are unchanged")
                 raise typer.Exit(1) from exc
@@ -178,6 +180,7 @@ def extract_all(
     quiet: bool,
     ocr: OcrSettings = OCR,
     reader: str = "pdfium",
+    rendered_format: str | None = None,
 ) -> list[DocResult]:
     """The batch, with one stderr line per failed document and a progress bar on a terminal."""
 
@@ -188,7 +191,17 @@ def extract_all(
             say(f"{result.path}: partly read: {' | '.join(result.warnings)}")
 
     if quiet or not sys.stderr.isatty():
-        return run_batch(files, rules_dir, jobs, cache, report, limits=limits, ocr=ocr, reader=reader)
+        return run_batch(
+            files,
+            rules_dir,
+            jobs,
+            cache,
+            report,
+            limits=limits,
+            ocr=ocr,
+            reader=reader,
+            rendered_format=rendered_format,
+        )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("extracting", total=len(files))
@@ -197,7 +210,17 @@ def extract_all(
             report(result)
             progress.advance(task)
 
-        return run_batch(files, rules_dir, jobs, cache, advance, limits=limits, ocr=ocr, reader=reader)
+        return run_batch(
+            files,
+            rules_dir,
+            jobs,
+            cache,
+            advance,
+            limits=limits,
+            ocr=ocr,
+            reader=reader,
+            rendered_format=rendered_format,
+        )
 
 
 def unique(files: list[Path]) -> list[Path]:

@@ -13,11 +13,14 @@ xlsx``) writes every text as text and numbers as numbers, and is the form to ope
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import io
 import json
 import re
+import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any
 
@@ -179,17 +182,6 @@ def cell(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> int:
-    count = 0
-    with open_text(path) as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([cell(row.get(c)) for c in columns])
-            count += 1
-    return count
-
-
 # --------------------------------------------------------------------------- rows
 def document_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
     for r in results:
@@ -263,7 +255,7 @@ def table_rows(results: list[DocResult]) -> Iterator[dict[str, Any]]:
                 "pages": ",".join(map(str, t.pages)),
                 "rows": len(t.rows),
                 "cols": t.ncols,
-                "file": f"tables/{r.doc_id}/{safe_name(t.table_id)}.csv",
+                "file": table_file(r.doc_id, t),
                 "attachment_title": t.attachment_title,
                 "unit": t.unit_printed,
                 "verified": all(results) if results else None,
@@ -293,9 +285,14 @@ ROWS = {
 
 
 # --------------------------------------------------------------------------- writing
-def write_outputs(results: list[DocResult], out: Path, fmt: str = "csv") -> dict[str, int]:
-    """Every output file into ``out``; returns the row count of each dataset."""
+def write_outputs(
+    results: list[DocResult], out: Path, fmt: str = "csv", cache_dir: Path | None = None
+) -> dict[str, int]:
+    """Every output file into ``out``; returns the row count of each dataset. With ``cache_dir``,
+    each document's CSV outputs are kept there too, for the next run to copy (cache.Rendered)."""
     results = sorted(results, key=lambda r: r.doc_id)
+    if fmt == "csv":
+        return write_csv_outputs(results, out, cache_dir)
     datasets = {name: list(ROWS[name](results)) for name in SCHEMAS}
     if fmt == "xlsx":
         from .workbook import write_workbook
@@ -306,27 +303,111 @@ def write_outputs(results: list[DocResult], out: Path, fmt: str = "csv") -> dict
             write_dataset(out, name, [c for c, _ in columns], datasets[name], fmt)
         for r in readable(results):
             for t in r.document.tables:
-                write_table(out, r.doc_id, t)
+                write_document_files(out, {table_file(r.doc_id, t): encoded(table_csv(t))})
     for r in results:
-        with open_text(out / "json" / f"{r.doc_id}.json") as handle:
-            # dumps, no indent: json's C encoder (json.dump and indent take its Python one, ten times slower)
-            handle.write(json.dumps(document_json(r), ensure_ascii=False, separators=(",", ":"), default=str))
+        write_document_files(out, {f"json/{r.doc_id}.json": encoded(json_text(r))})
     write_datapackage(out, fmt)
     return {name: len(rows) for name, rows in datasets.items()}
 
 
-def write_table(out: Path, doc_id: str, table) -> None:
-    with open_text(out / "tables" / doc_id / f"{safe_name(table.table_id)}.csv") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table.header)
-        for row in table.rows:
-            writer.writerow([c.text for c in row])
+@dataclass(frozen=True)
+class Pieces:
+    """What one document adds to a CSV output: its rows of each dataset (CSV lines, no header) and
+    its own files (json/<id>.json, tables/<id>/<table>.csv): bytes to write, or a kept file to copy."""
+
+    rows: dict[str, bytes]
+    files: dict[str, bytes | Path]
+    counts: dict[str, int]
+
+
+def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | None) -> dict[str, int]:
+    """The datasets written document by document (rows in the same order as one sorted pass would
+    give), so a run holds one document's outputs in memory, not the batch's."""
+    counts = dict.fromkeys(SCHEMAS, 0)
+    with contextlib.ExitStack() as stack:
+        handles = {name: stack.enter_context(open(out / f"{name}.csv", "wb")) for name in SCHEMAS}
+        for name, columns in SCHEMAS.items():
+            handles[name].write(encoded(csv_text([[c for c, _ in columns]])))
+        for r in results:
+            part = document_pieces(r, cache_dir)
+            for name, handle in handles.items():
+                handle.write(part.rows[name])
+                counts[name] += part.counts[name]
+            write_document_files(out, part.files)
+    write_datapackage(out, "csv")
+    return counts
+
+
+def document_pieces(r: DocResult, cache_dir: Path | None) -> Pieces:
+    """The kept pieces when the batch found them; else made, and kept for the next run."""
+    if r.rendered is not None:
+        kept = r.rendered
+        rows = {name: (kept.folder / "rows" / f"{name}.csv").read_bytes() for name in SCHEMAS}
+        files: dict[str, bytes | Path] = {
+            name: kept.folder / name for name in kept.files if not name.startswith("rows/")
+        }
+        return Pieces(rows, files, kept.counts)
+    made = pieces(r)
+    if cache_dir and r.key:
+        from . import cache
+
+        info = {"status": r.status, "error": r.error, "warnings": r.warnings, "counts": made.counts}
+        kept_files = {**{f"rows/{name}.csv": data for name, data in made.rows.items()}, **made.files}
+        cache.store_rendered(cache_dir, r.key, r.doc_id, r.path, "csv", kept_files, info)  # type: ignore[arg-type]
+    return made
+
+
+def pieces(r: DocResult) -> Pieces:
+    rows: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
+    for name, columns in SCHEMAS.items():
+        names = [c for c, _ in columns]
+        lines = [[cell(row.get(c)) for c in names] for row in ROWS[name]([r])]
+        rows[name], counts[name] = encoded(csv_text(lines)), len(lines)
+    files: dict[str, bytes | Path] = {}
+    for readable_result in readable([r]):
+        for t in readable_result.document.tables:
+            files[table_file(r.doc_id, t)] = encoded(table_csv(t))
+    files[f"json/{r.doc_id}.json"] = encoded(json_text(r))
+    return Pieces(rows, files, counts)
+
+
+def write_document_files(out: Path, files: dict[str, bytes | Path]) -> None:
+    for name, content in files.items():
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, target)
+        else:
+            target.write_bytes(content)
+
+
+def encoded(text: str) -> bytes:
+    """UTF-8; a lone surrogate from a broken text layer written as U+FFFD, not a crash."""
+    return text.encode("utf-8", REPLACE_UNENCODABLE)
+
+
+def csv_text(lines: Iterable[list[Any]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(lines)
+    return buffer.getvalue()
+
+
+def table_file(doc_id: str, table: Any) -> str:
+    return f"tables/{doc_id}/{safe_name(table.table_id)}.csv"
+
+
+def table_csv(table: Any) -> str:
+    return csv_text([table.header, *([c.text for c in row] for row in table.rows)])
+
+
+def json_text(r: DocResult) -> str:
+    # dumps, no indent: json's C encoder (json.dump and indent take its Python one, ten times slower)
+    return json.dumps(document_json(r), ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def write_dataset(out: Path, name: str, columns: list[str], rows: list[dict[str, Any]], fmt: str) -> None:
-    if fmt == "csv":
-        write_csv(out / f"{name}.csv", columns, rows)
-    elif fmt == "json":
+    if fmt == "json":
         with open_text(out / f"{name}.json") as handle:
             json.dump(
                 [{c: row.get(c) for c in columns} for row in rows], handle, ensure_ascii=False, indent=1, default=str

@@ -353,6 +353,87 @@ def test_planted_or_damaged_cache_entries_are_misses_never_code(tmp_path: Path) 
         assert json.loads((out / ".cache" / f"{key}.json").read_text())["status"] == "ok"
 
 
+def output_files(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and ".cache" not in p.parts and p.name not in (".extract.lock", ".extract-manifest.json")
+    }
+
+
+def kept_folders(out: Path) -> list[Path]:
+    return sorted((out / ".cache").glob("out-*"))
+
+
+def test_a_warm_re_run_copies_the_kept_files_and_writes_the_same_bytes(tmp_path: Path) -> None:
+    from extract.batch import run_batch
+
+    out = tmp_path / "out"
+    assert extract(str(SMALL), str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    first = output_files(out)
+    assert len(kept_folders(out)) == 2  # one per document
+    results = run_batch([SMALL, NOTICE], ROOT / "extract" / "rules", 1, out / ".cache", rendered_format="csv")
+    assert all(r.rendered is not None and r.document is None and r.status == "ok" for r in results)
+    assert extract(str(SMALL), str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    assert output_files(out) == first
+    # the other formats still load the document
+    assert run_batch([SMALL], ROOT / "extract" / "rules", 1, out / ".cache")[0].document is not None
+
+
+def test_an_output_edited_in_place_does_not_reach_the_next_run(tmp_path: Path) -> None:
+    """Kept files are copied into the outputs, never linked: a user's edit stays in the old outputs."""
+    out = tmp_path / "out"
+    for _ in range(2):  # the second run's outputs come from the kept files
+        assert extract(str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    first = output_files(out)
+    table = out / "tables" / "zhejiang-notice-2018-30" / "t01.csv"
+    with open(table, "r+b") as handle:  # same size, same file: what an editor keeping links does
+        handle.write(b"X")
+    assert extract(str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    assert output_files(out) == first
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncated", "meta", "climbing", "file linked out", "folder linked out", "entry replaced"]
+)
+def test_damaged_kept_files_are_misses(tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "out"
+    assert extract(str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    first = output_files(out)
+    [kept] = kept_folders(out)
+    kept_json = kept / "json" / "zhejiang-notice-2018-30.json"
+    kept_json_size = kept_json.stat().st_size
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not an output")
+    meta = json.loads((kept / "meta.json").read_text(encoding="utf-8"))
+    if damage == "truncated":
+        kept_json.write_bytes(kept_json.read_bytes()[:100])
+    elif damage == "meta":
+        (kept / "meta.json").write_text('{"status": "ok"', encoding="utf-8")
+    elif damage == "climbing":
+        meta["files"]["../../../secret.txt"] = secret.stat().st_size
+        (kept / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    elif damage == "file linked out":
+        kept_json.unlink()
+        kept_json.symlink_to(secret)
+        meta["files"]["json/zhejiang-notice-2018-30.json"] = secret.stat().st_size
+        (kept / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    elif damage == "folder linked out":  # a regular file of the right size, reached through a linked folder
+        elsewhere = tmp_path / "elsewhere"
+        shutil.move(kept / "json", elsewhere)
+        (elsewhere / "zhejiang-notice-2018-30.json").write_text("x" * kept_json_size, encoding="utf-8")
+        (kept / "json").symlink_to(elsewhere)
+    else:  # the entry the files were made from is replaced: they may not match it
+        kept_json.write_bytes(kept_json.read_bytes().replace(b"zhejiang", b"ZHEJIANG"))
+        entry = next((out / ".cache").glob("*.json"))
+        entry.write_bytes(entry.read_bytes())
+        os.utime(entry, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert extract(str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
+    assert output_files(out) == first
+    assert secret.read_text() == "not an output"
+    assert "x" * 100 not in (out / "json" / "zhejiang-notice-2018-30.json").read_text(encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- 6, 13: workers and signals
 @needs_linux
 def test_a_killed_worker_fails_only_its_document(tmp_path: Path) -> None:
@@ -568,13 +649,13 @@ def test_a_full_disk_leaves_the_previous_outputs_whole(tmp_path: Path, monkeypat
     runner = CliRunner()
     assert runner.invoke(app, ["run", str(SMALL), "-o", str(out), "-q", "--jobs", "1"]).exit_code == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
-    real = export.write_table
+    real = export.write_document_files
 
     def disk_full(*args, **kwargs):
         real(*args, **kwargs)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export, "write_table", disk_full)
+    monkeypatch.setattr(export, "write_document_files", disk_full)
     result = runner.invoke(app, ["run", str(NOTICE), "-o", str(out), "-q", "--jobs", "1"])
     assert result.exit_code == 1
     assert result.stderr == (
@@ -606,7 +687,7 @@ def test_a_really_full_disk(tmp_path: Path) -> None:
         assert "cannot write the outputs (No space left on device); the previous outputs are unchanged" in result.stderr
         assert len(result.stderr.splitlines()) == 1
         leftovers = [p for p in (disk / "out").rglob("*") if p.is_file() and p.name != ".extract.lock"]
-        assert all(p.parent.name == ".cache" and p.suffix == ".json" for p in leftovers), leftovers
+        assert all(".cache" in p.relative_to(disk / "out").parts for p in leftovers), leftovers
     finally:
         subprocess.run(["umount", str(disk)], check=False)
 
