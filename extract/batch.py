@@ -50,8 +50,9 @@ class DocResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     key: str = ""  # its cache entry's key, when it has one
-    # Its output files kept from an earlier run (document and records are then not loaded).
-    rendered: cache.Rendered | None = None
+    # Its CSV outputs (export.Pieces), made in its worker or kept from an earlier run: document
+    # and records are then not sent back or loaded.
+    pieces: Any = None
 
 
 def layers(rules: RulesArg) -> tuple[str, ...]:
@@ -91,9 +92,12 @@ def process_file(
     cache_dir: str | None,
     ocr: OcrSettings = OCR,
     reader: str = READERS[0],
+    rendered_format: str | None = None,
     progress: Progress | None = None,
 ) -> DocResult:
-    """Everything for one file (in a worker); never raises: a failure is a result with status 'failed'."""
+    """Everything for one file (in a worker); never raises: a failure is a result with status
+    'failed'. With ``rendered_format`` (csv), the result carries its output pieces instead of the
+    document and records: made here, in parallel, and far smaller to send back."""
     rules = rules_for(layers(rules_dir))  # checked as the main process checked them: the same files refused
     if progress:
         progress(started=True)  # the time limit counts from here, not from loading the rules
@@ -116,6 +120,11 @@ def process_file(
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
         result.key = cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr, reader))
         cache.store(Path(cache_dir), result.key, entry)
+    if rendered_format == "csv":
+        from .export import kept, pieces
+
+        made = kept(result, pieces(result), cache_dir)
+        result = replace(result, document=None, records=None, pieces=made)
     return result
 
 
@@ -346,9 +355,10 @@ def run_batch(
     workers = max(1, min(jobs or usable_cores(), len(todo)))
     if not ocr.threads:  # the cores the document workers leave, shared among them for OCR pages
         ocr = replace(ocr, threads=max(1, usable_cores() // workers))
-    tasks = [
-        (str(paths[i]), ids[i], layers(rules_dir), str(cache_dir) if cache_dir else None, ocr, reader) for i in todo
-    ]
+    todo.sort(key=lambda i: -file_size(paths[i]))  # the longest first, so no worker is left with one at the end
+    folders = layers(rules_dir)
+    kept_in = str(cache_dir) if cache_dir else None
+    tasks = [(str(paths[i]), ids[i], folders, kept_in, ocr, reader, rendered_format) for i in todo]
 
     def finished(outcome: Outcome) -> None:
         i = todo[outcome.index]
@@ -368,6 +378,13 @@ def run_batch(
     if tasks:
         run_tasks(process_file, tasks, workers, finished, progressed, limits)
     return [results[i] for i in range(len(paths))]
+
+
+def file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def oversized(path: Path, limits: Limits) -> str:
@@ -395,7 +412,11 @@ def cached(
     shown = display_path(path)
     kept = cache.load_rendered(cache_dir, key, doc_id, shown, rendered_format) if rendered_format else None
     if kept is not None:
-        return DocResult(doc_id, shown, sha, kept.status, kept.error, None, None, True, kept.warnings, 0.0, key, kept)
+        from .export import kept_pieces
+
+        return DocResult(
+            doc_id, shown, sha, kept.status, kept.error, None, None, True, kept.warnings, 0.0, key, kept_pieces(kept)
+        )
     entry = cache.load(cache_dir, key, doc_id, shown)
     if entry is None:
         return None

@@ -125,6 +125,8 @@ def store(directory: Path, key: str, entry: Entry) -> None:
     anonymous = relabel(entry, "", "")
     data = _adapter().dump_json(anonymous)
     target = directory / f"{key}{ENTRY_SUFFIX}"
+    if same_bytes(target, data):  # a copy of a file already read: rewriting would orphan its kept files
+        return
     temporary = directory / f".{key[:16]}.{os.getpid()}.tmp"
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -133,6 +135,14 @@ def store(directory: Path, key: str, entry: Entry) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        info = path.lstat()
+        return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def clean(directory: Path) -> None:
@@ -176,7 +186,7 @@ def entry_stamp(directory: Path, key: str) -> list[int] | None:
         info = (directory / f"{key}{ENTRY_SUFFIX}").stat()
     except OSError:
         return None
-    return [info.st_size, info.st_mtime_ns] if stat.S_ISREG(info.st_mode) else None
+    return [info.st_size, info.st_mtime_ns, info.st_ino] if stat.S_ISREG(info.st_mode) else None
 
 
 def load_rendered(directory: Path, key: str, doc_id: str, path: str, fmt: str) -> Rendered | None:

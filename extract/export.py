@@ -313,9 +313,10 @@ def write_outputs(
 @dataclass(frozen=True)
 class Pieces:
     """What one document adds to a CSV output: its rows of each dataset (CSV lines, no header) and
-    its own files (json/<id>.json, tables/<id>/<table>.csv): bytes to write, or a kept file to copy."""
+    its own files (json/<id>.json, tables/<id>/<table>.csv), each as bytes to write or as a kept
+    file to copy. Made in the worker that read the document, so the main process only writes."""
 
-    rows: dict[str, bytes]
+    rows: dict[str, bytes | Path]
     files: dict[str, bytes | Path]
     counts: dict[str, int]
 
@@ -329,36 +330,40 @@ def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | Non
         for name, columns in SCHEMAS.items():
             handles[name].write(encoded(csv_text([[c for c, _ in columns]])))
         for r in results:
-            part = document_pieces(r, cache_dir)
+            part = r.pieces if r.pieces is not None else kept(r, pieces(r), cache_dir)
             for name, handle in handles.items():
-                handle.write(part.rows[name])
+                rows = part.rows[name]
+                if isinstance(rows, Path):
+                    with open(rows, "rb") as source:
+                        shutil.copyfileobj(source, handle)
+                else:
+                    handle.write(rows)
                 counts[name] += part.counts[name]
             write_document_files(out, part.files)
     write_datapackage(out, "csv")
     return counts
 
 
-def document_pieces(r: DocResult, cache_dir: Path | None) -> Pieces:
-    """The kept pieces when the batch found them; else made, and kept for the next run."""
-    if r.rendered is not None:
-        kept = r.rendered
-        rows = {name: (kept.folder / "rows" / f"{name}.csv").read_bytes() for name in SCHEMAS}
-        files: dict[str, bytes | Path] = {
-            name: kept.folder / name for name in kept.files if not name.startswith("rows/")
-        }
-        return Pieces(rows, files, kept.counts)
-    made = pieces(r)
+def kept(r: DocResult, made: Pieces, cache_dir: str | Path | None) -> Pieces:
+    """``made``, kept in the cache beside the document's entry for the next run to copy."""
     if cache_dir and r.key:
         from . import cache
 
         info = {"status": r.status, "error": r.error, "warnings": r.warnings, "counts": made.counts}
-        kept_files = {**{f"rows/{name}.csv": data for name, data in made.rows.items()}, **made.files}
-        cache.store_rendered(cache_dir, r.key, r.doc_id, r.path, "csv", kept_files, info)  # type: ignore[arg-type]
+        files = {**{f"rows/{name}.csv": data for name, data in made.rows.items()}, **made.files}
+        cache.store_rendered(Path(cache_dir), r.key, r.doc_id, r.path, "csv", files, info)  # type: ignore[arg-type]
     return made
 
 
+def kept_pieces(found: Any) -> Pieces:
+    """The pieces of a cache.Rendered: its files, copied when written."""
+    rows: dict[str, bytes | Path] = {name: found.folder / "rows" / f"{name}.csv" for name in SCHEMAS}
+    files: dict[str, bytes | Path] = {name: found.folder / name for name in found.files if not name.startswith("rows/")}
+    return Pieces(rows, files, found.counts)
+
+
 def pieces(r: DocResult) -> Pieces:
-    rows: dict[str, bytes] = {}
+    rows: dict[str, bytes | Path] = {}
     counts: dict[str, int] = {}
     for name, columns in SCHEMAS.items():
         names = [c for c, _ in columns]

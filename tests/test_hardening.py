@@ -373,7 +373,7 @@ def test_a_warm_re_run_copies_the_kept_files_and_writes_the_same_bytes(tmp_path:
     first = output_files(out)
     assert len(kept_folders(out)) == 2  # one per document
     results = run_batch([SMALL, NOTICE], ROOT / "extract" / "rules", 1, out / ".cache", rendered_format="csv")
-    assert all(r.rendered is not None and r.document is None and r.status == "ok" for r in results)
+    assert all(r.pieces is not None and r.document is None and r.status == "ok" for r in results)
     assert extract(str(SMALL), str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
     assert output_files(out) == first
     # the other formats still load the document
