@@ -13,6 +13,7 @@ from .workers import silence_output  # noqa: E402
 
 silence_output()
 
+from .export import json_adapter  # noqa: E402
 from .normalize import _t2s  # noqa: E402
 from .quality import common_hanzi  # noqa: E402
 from .wordseg import tagger  # noqa: E402
@@ -20,3 +21,4 @@ from .wordseg import tagger  # noqa: E402
 tagger()
 _t2s()
 common_hanzi()
+json_adapter()  # building a serializer for the model takes ~0.1 s

@@ -1047,6 +1047,26 @@ def test_the_same_bytes_as_txt_and_as_pdf_are_not_confused_by_the_cache(tmp_path
     assert result.returncode == 1 and "not a PDF" in result.stderr
 
 
+def test_a_lone_surrogate_in_the_text_is_written_as_a_replacement_character() -> None:
+    """A broken text layer can leave half a surrogate pair: the document's JSON is still valid
+    UTF-8, with U+FFFD in its place, and everything else as it would be."""
+    from dataclasses import replace
+
+    from extract.batch import DocResult, extract_with_rules, rules_for, user_rules
+    from extract.export import encoded, json_bytes
+
+    notice = CORPUS / "text" / "zhejiang-notice-2018-30.txt"
+    document, records = extract_with_rules(str(notice), "notice", rules_for(user_rules(None)))
+    first = document.paragraphs[0]
+    broken = replace(document, paragraphs=[replace(first, text=first.text + "\ud800"), *document.paragraphs[1:]])
+    whole = DocResult("notice", str(notice), document.sha256, "ok", "", document, records)
+    written = json.loads(json_bytes(replace(whole, document=broken)).decode("utf-8"))
+    assert written["document"]["paragraphs"][0]["text"] == first.text + "\ufffd"
+    written["document"]["paragraphs"][0]["text"] = first.text
+    assert written == json.loads(json_bytes(whole))
+    assert encoded("表\ud800格") == "表\ufffd格".encode()  # the CSV files' encoding
+
+
 def test_characters_a_workbook_cannot_hold_are_replaced(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
