@@ -784,6 +784,33 @@ def test_library_noise_never_reaches_the_terminal(tmp_path: Path) -> None:
     assert inspected.returncode == 0 and inspected.stderr == ""
 
 
+def test_the_dictionary_is_read_from_jiebas_cache_as_jieba_reads_it(tmp_path: Path) -> None:
+    """wordseg reads jieba's dictionary cache itself (four times faster): the same words and
+    counts jieba reads from the same file, and a file that is not jieba's left to jieba."""
+    import marshal
+
+    import jieba
+
+    from extract.wordseg import load_dictionary, tagger
+
+    tagger()  # the cache file exists once jieba has been set up (read, or built and written)
+    cache_file = Path(jieba.dt.tmp_dir) / "jieba.cache"
+    if not cache_file.is_file():
+        pytest.skip("no writable cache folder for jieba's dictionary on this machine")
+    ours = jieba.Tokenizer()
+    load_dictionary(ours, cache_file)
+    theirs = jieba.Tokenizer()
+    theirs.tmp_dir = jieba.dt.tmp_dir
+    theirs.initialize()
+    assert ours.initialized and len(ours.FREQ) > 300_000
+    assert ours.FREQ == theirs.FREQ and ours.total == theirs.total
+    for foreign in (b"\x00garbage", marshal.dumps(([1], 2)), marshal.dumps(({}, 0))):
+        (tmp_path / "jieba.cache").write_bytes(foreign)
+        other = jieba.Tokenizer()
+        load_dictionary(other, tmp_path / "jieba.cache")
+        assert not other.initialized
+
+
 # --------------------------------------------------------------------------- all of it at once
 def test_a_batch_of_hostile_files_beside_good_ones(tmp_path: Path) -> None:
     folder = tmp_path / "downloads"
