@@ -31,7 +31,7 @@ from .pipeline import document_from_raw, read_pages
 from .read import READERS, Progress, display_path, reading_kind
 from .rules import RulesArg, RuleSet, load_rules, rule_layers
 from .settings import LIMITS, OCR, TABLES, Limits, OcrSettings
-from .workers import Outcome, run_tasks, usable_cores
+from .workers import Outcome, prestart, run_tasks, usable_cores
 
 UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 HANZI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -347,6 +347,8 @@ def run_batch(
             if cache_dir and shas[i]:
                 result = cached(path, doc_id, shas[i], digest, cache_dir, ocr, reader, rendered_format)
         if result is None:
+            if not todo:
+                prestart(layers(rules_dir))  # sets up while the other files are looked up
             todo.append(i)
             continue
         results[i] = result

@@ -23,8 +23,10 @@ from rich.tree import Tree
 
 from . import __version__
 from .batch import DocResult, rules_for, run_batch, user_rules
+from .outdir import CACHE_NAME
 from .rules import load_rules
 from .settings import LIMITS, OCR, Limits, OcrSettings
+from .workers import prestart
 
 EXAMPLES = """
 Examples:
@@ -140,6 +142,8 @@ def run(
         say(f"{rules}: rules folder not found; pass --rules DIR")
         raise typer.Exit(2)
     rule_folders = user_rules(rules)
+    if no_cache or not (output / CACHE_NAME).is_dir():  # every document is work: set the workers up meanwhile
+        prestart(rule_folders)
     inputs = unique(files)
     try:
         with output_folder(output, planned_names(fmt.value), inputs) as folder:

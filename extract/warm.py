@@ -22,3 +22,14 @@ tagger()
 _t2s()
 common_hanzi()
 json_adapter()  # building a serializer for the model takes ~0.1 s
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+
+from .batch import layers, rules_for  # noqa: E402
+from .workers import WARM_RULES  # noqa: E402
+
+with contextlib.suppress(Exception):  # a rule problem is the worker's to meet and report, not the server's end
+    if os.environ.get(WARM_RULES):
+        rules_for(layers(json.loads(os.environ[WARM_RULES])))
