@@ -412,10 +412,12 @@ def cached(
 ) -> DocResult | None:
     key = cache.entry_key(sha, digest, cache_kind(path, ocr, reader))
     shown = display_path(path)
-    kept = cache.load_rendered(cache_dir, key, doc_id, shown, rendered_format) if rendered_format else None
-    if kept is not None:
-        from .export import kept_pieces
+    from .export import SCHEMAS, kept_pieces
 
+    kept = (
+        cache.load_rendered(cache_dir, key, doc_id, shown, rendered_format, tuple(SCHEMAS)) if rendered_format else None
+    )
+    if kept is not None:
         return DocResult(
             doc_id, shown, sha, kept.status, kept.error, None, None, True, kept.warnings, 0.0, key, kept_pieces(kept)
         )

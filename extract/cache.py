@@ -39,6 +39,8 @@ LIBRARIES = (
     "rapidocr",
     "onnxruntime",
     "pypdfium2",
+    "pydantic",  # writes the entries and each document's JSON
+    "pydantic-core",
 )
 ENTRY_SUFFIX = ".json"
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,60}")
@@ -122,8 +124,13 @@ def relabel(entry: Entry, doc_id: str, path: str) -> Entry:
 def store(directory: Path, key: str, entry: Entry) -> None:
     """Write the entry beside its final name and rename it in; any failure leaves no file behind
     (the cache is an optimisation: a document is never failed for it)."""
+    from pydantic_core import PydanticSerializationError
+
     anonymous = relabel(entry, "", "")
-    data = _adapter().dump_json(anonymous)
+    try:
+        data = _adapter().dump_json(anonymous)
+    except PydanticSerializationError:  # a lone surrogate from a broken text layer: not kept, still written
+        return
     target = directory / f"{key}{ENTRY_SUFFIX}"
     if same_bytes(target, data):  # a copy of a file already read: rewriting would orphan its kept files
         return
@@ -189,38 +196,63 @@ def entry_stamp(directory: Path, key: str) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ino] if stat.S_ISREG(info.st_mode) else None
 
 
-def load_rendered(directory: Path, key: str, doc_id: str, path: str, fmt: str) -> Rendered | None:
-    """The kept files, or None when absent, made from another entry, or not whole and ours."""
+def load_rendered(
+    directory: Path, key: str, doc_id: str, path: str, fmt: str, datasets: tuple[str, ...]
+) -> Rendered | None:
+    """The kept files, or None (a miss) when absent, made from another entry, or not exactly the
+    files one document gives: the rows of each of ``datasets``, its JSON and its tables' CSVs,
+    each a regular file of the recorded size reached through no link, and nothing else (a
+    planted name would be written into the output folder)."""
     folder = rendered_folder(directory, key, doc_id, path, fmt)
     stamp = entry_stamp(directory, key)
+    if stamp is None or not plain_folder(folder):
+        return None
     try:
-        meta = json.loads((folder / RENDERED_META).read_text(encoding="utf-8"))
-        if stamp is None or meta["entry"] != stamp:
+        info = (folder / RENDERED_META).lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_META_BYTES:  # a pipe would hang the read
+            return None
+        meta = json.loads((folder / RENDERED_META).read_bytes())
+        if meta["entry"] != stamp:
             return None
         files = {str(name): int(size) for name, size in meta["files"].items()}
+        counts = {str(name): int(rows) for name, rows in meta["counts"].items()}
         rendered = Rendered(
-            folder,
-            str(meta["status"]),
-            str(meta["error"]),
-            [str(w) for w in meta["warnings"]],
-            {str(k): int(v) for k, v in meta["counts"].items()},
-            list(files),
+            folder, str(meta["status"]), str(meta["error"]), [str(w) for w in meta["warnings"]], counts, list(files)
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    required = {f"rows/{name}.csv" for name in datasets} | {f"json/{doc_id}.json"}
+    if set(counts) != set(datasets) or any(rows < 0 for rows in counts.values()):
+        return None
+    if not required <= set(files) or not all(name in required or table_file(name, doc_id) for name in files):
+        return None
     inside = os.path.realpath(folder)
     for name, size in files.items():
-        if not safe_relative(name):
-            return None
         try:
             info = (folder / name).lstat()
         except OSError:
             return None
         if not stat.S_ISREG(info.st_mode) or info.st_size != size:
             return None
-        if os.path.commonpath([inside, os.path.realpath(folder / name)]) != inside:
+        if os.path.realpath(folder / name) != os.path.join(inside, name):  # a linked folder on the way
             return None
     return rendered
+
+
+MAX_META_BYTES = 10_000_000
+
+
+def plain_folder(folder: Path) -> bool:
+    try:
+        return stat.S_ISDIR(folder.lstat().st_mode)  # a link to a folder elsewhere is not ours
+    except OSError:
+        return False
+
+
+def table_file(name: str, doc_id: str) -> bool:
+    """tables/<doc_id>/<table id>.csv, the table id as export.safe_name writes it."""
+    prefix = f"tables/{doc_id}/"
+    return name.startswith(prefix) and name.endswith(".csv") and bool(SAFE_ID.fullmatch(name[len(prefix) : -4]))
 
 
 def safe_relative(name: str) -> bool:
@@ -250,7 +282,9 @@ def store_rendered(
             (temporary / name).write_bytes(data)
         meta = {**info, "entry": stamp, "files": {name: len(data) for name, data in files.items()}}
         (temporary / RENDERED_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        if target.exists():
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.exists():
             shutil.rmtree(target)
         os.rename(temporary, target)
     except OSError:

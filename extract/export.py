@@ -296,6 +296,8 @@ def write_outputs(
     results = sorted(results, key=lambda r: r.doc_id)
     if fmt == "csv":
         return write_csv_outputs(results, out, cache_dir)
+    if any(r.pieces is not None for r in results):  # their documents were not sent back: nothing to convert
+        raise ValueError(f"results made for CSV output (run_batch's rendered_format) cannot be written as {fmt}")
     datasets = {name: list(ROWS[name](results)) for name in SCHEMAS}
     if fmt == "xlsx":
         from .workbook import write_workbook

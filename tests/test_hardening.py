@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -394,7 +395,20 @@ def test_an_output_edited_in_place_does_not_reach_the_next_run(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    "damage", ["truncated", "meta", "climbing", "file linked out", "folder linked out", "entry replaced"]
+    "damage",
+    [
+        "truncated",
+        "meta",
+        "climbing",
+        "file linked out",
+        "folder linked out",
+        "entry replaced",
+        "meta a pipe",
+        "rows unlisted and linked out",
+        "a foreign name",
+        "counts missing",
+        "kept folder linked out",
+    ],
 )
 def test_damaged_kept_files_are_misses(tmp_path: Path, damage: str) -> None:
     out = tmp_path / "out"
@@ -423,13 +437,37 @@ def test_damaged_kept_files_are_misses(tmp_path: Path, damage: str) -> None:
         shutil.move(kept / "json", elsewhere)
         (elsewhere / "zhejiang-notice-2018-30.json").write_text("x" * kept_json_size, encoding="utf-8")
         (kept / "json").symlink_to(elsewhere)
+    elif damage == "meta a pipe":  # read, it would hang the run
+        (kept / "meta.json").unlink()
+        os.mkfifo(kept / "meta.json")
+    elif damage == "rows unlisted and linked out":
+        (kept / "rows" / "documents.csv").unlink()
+        (kept / "rows" / "documents.csv").symlink_to(secret)
+        meta["files"] = {}
+        (kept / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    elif damage == "a foreign name":  # a name the run would swap in over the user's own file
+        (kept / "notes.txt").write_text("planted")
+        meta["files"]["notes.txt"] = len("planted")
+        (kept / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        (out / "notes.txt").write_text("the user's own")
+    elif damage == "counts missing":
+        meta["counts"] = {}
+        (kept / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    elif damage == "kept folder linked out":  # to files of the right sizes that say something else
+        moved = Path(shutil.move(kept, tmp_path / "kept-elsewhere"))
+        elsewhere = moved / "json" / "zhejiang-notice-2018-30.json"
+        elsewhere.write_bytes(elsewhere.read_bytes().replace(b"zhejiang", b"ZHEJIANG"))
+        kept.symlink_to(moved)
     else:  # the entry the files were made from is replaced: they may not match it
         kept_json.write_bytes(kept_json.read_bytes().replace(b"zhejiang", b"ZHEJIANG"))
         entry = next((out / ".cache").glob("*.json"))
         entry.write_bytes(entry.read_bytes())
         os.utime(entry, ns=(time.time_ns(), time.time_ns() + 10**9))
-    assert extract(str(NOTICE), "-o", str(out), "-q", "--jobs", "1").returncode == 0
-    assert output_files(out) == first
+    result = extract(str(NOTICE), "-o", str(out), "-q", "--jobs", "1", timeout=120)
+    assert result.returncode == 0 and result.stderr == ""
+    if damage == "a foreign name":
+        assert (out / "notes.txt").read_text() == "the user's own"
+    assert {k: v for k, v in output_files(out).items() if k != "notes.txt"} == first
     assert secret.read_text() == "not an output"
     assert "x" * 100 not in (out / "json" / "zhejiang-notice-2018-30.json").read_text(encoding="utf-8")
 
@@ -1079,6 +1117,7 @@ def test_a_lone_surrogate_in_the_text_is_written_as_a_replacement_character() ->
     UTF-8, with U+FFFD in its place, and everything else as it would be."""
     from dataclasses import replace
 
+    from extract import cache
     from extract.batch import DocResult, extract_with_rules, rules_for, user_rules
     from extract.export import encoded, json_bytes
 
@@ -1092,6 +1131,9 @@ def test_a_lone_surrogate_in_the_text_is_written_as_a_replacement_character() ->
     written["document"]["paragraphs"][0]["text"] = first.text
     assert written == json.loads(json_bytes(whole))
     assert encoded("表\ud800格") == "表\ufffd格".encode()  # the CSV files' encoding
+    with tempfile.TemporaryDirectory() as folder:  # the cache cannot hold it: not kept, no failure
+        cache.store(Path(folder), "key", cache.Entry("ok", "", [], broken, records))
+        assert not list(Path(folder).iterdir())
 
 
 def test_characters_a_workbook_cannot_hold_are_replaced(tmp_path: Path) -> None:
