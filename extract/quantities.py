@@ -33,7 +33,9 @@ DURATION_LEAD = tuple(GRAMMAR.duration_lead)
 
 INTEGER = r"(?:\d{1,3}(?:[,，]\d{3})+|\d+)"
 NUMBER = rf"{INTEGER}(?:\.\d+)?"
-CN_NUMBER = rf"[{CN_NUMERAL}]{{2,}}|[{CN_NUMERAL}]*[十百千][{CN_NUMERAL}]*|两(?=[个次项件位名家条类批])"
+# Digit by digit (二〇二〇, 一九九八) takes three numerals or more: two are a word's end and a
+# numeral (唯一一个, 统一一批: 11 个 and 11 批 otherwise); counts below 100 are written with 十.
+CN_NUMBER = rf"[{CN_NUMERAL}]{{3,}}|[{CN_NUMERAL}]*[十百千][{CN_NUMERAL}]*|两(?=[个次项件位名家条类批])"
 UNIT_ALT = longest_first(UNITS)
 MULTIPLIER = "|".join(
     re.escape(word) + (f"(?![{re.escape(m.not_before)}])" if m.not_before else "")

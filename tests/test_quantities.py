@@ -130,6 +130,12 @@ def test_years_are_spans_only_after_a_span_word() -> None:
     assert parse_quantity("2024年") is None  # a table cell of a year
 
 
+def test_a_word_ending_in_a_numeral_is_not_a_count() -> None:
+    # shaoxing-annual-2020 p. 1: "为全省唯一一个市区两级同时试点地区" was read as 11 个
+    text = "为全省唯一一个市区两级同时试点地区，统一一批标准，建成十二个平台"
+    assert [(q.raw, q.value) for q in find_quantities(text)] == [("十二个", 12)]
+
+
 def test_a_stated_zero_is_a_figure_and_idioms_are_not() -> None:
     text = "政府性基金拨款支出预算为0；国有资本经营预算拨款支出预算为0。十分重要，百分之五十，为0.5"
     assert [(q.raw, q.value, q.unit) for q in find_quantities(text)] == [("0", 0, None), ("0", 0, None)]
