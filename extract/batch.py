@@ -412,15 +412,15 @@ def cached(
 ) -> DocResult | None:
     key = cache.entry_key(sha, digest, cache_kind(path, ocr, reader))
     shown = display_path(path)
-    from .export import SCHEMAS, kept_pieces
+    if rendered_format:
+        from .export import SCHEMAS, kept_pieces
 
-    kept = (
-        cache.load_rendered(cache_dir, key, doc_id, shown, rendered_format, tuple(SCHEMAS)) if rendered_format else None
-    )
-    if kept is not None:
-        return DocResult(
-            doc_id, shown, sha, kept.status, kept.error, None, None, True, kept.warnings, 0.0, key, kept_pieces(kept)
-        )
+        kept = cache.load_rendered(cache_dir, key, doc_id, shown, rendered_format, tuple(SCHEMAS))
+        if kept is not None:
+            pieces = kept_pieces(kept)
+            return DocResult(
+                doc_id, shown, sha, kept.status, kept.error, None, None, True, kept.warnings, 0.0, key, pieces
+            )
     entry = cache.load(cache_dir, key, doc_id, shown)
     if entry is None:
         return None

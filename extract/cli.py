@@ -154,8 +154,10 @@ def run(
             settings = replace(OCR, mode=ocr.value)
             cache_dir = None if no_cache else folder.cache_dir
             # a cached document's kept CSV files stand in for it (not loaded, not converted again)
-            kept = fmt.value if fmt == OutputFormat.csv else None
-            results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reader.value, kept)
+            rendered = fmt.value if fmt == OutputFormat.csv else None
+            results = extract_all(
+                inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reader.value, rendered
+            )
             try:
                 counts: dict[str, int] = {}
                 folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value, cache_dir)))
