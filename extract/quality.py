@@ -112,9 +112,9 @@ def judge_page_text(text: str, has_images: bool = False, n_edges: int = 0) -> tu
 
 def is_unmapped(text: str) -> bool:
     """A glyph the font gives no character for: empty, (cid:N), U+FFFD, a control or private-use code."""
-    if not text or CID.fullmatch(text) or text == "\ufffd":
-        return True
-    return len(text) == 1 and ("\ue000" <= text <= "\uf8ff" or (ord(text) < 32 and text not in "\t\n\r"))
+    if len(text) == 1:  # most glyphs: no pattern to match
+        return text == "\ufffd" or "\ue000" <= text <= "\uf8ff" or (text < " " and text not in "\t\n\r")
+    return not text or CID.fullmatch(text) is not None
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 from conftest import CORPUS
 from scans import digits_over_picture, scanned, unmapped_glyphs, watermark_scan, with_page_replaced
 
-from extract.quality import common_hanzi, judge_page_text, rank_common_hanzi
+from extract.quality import common_hanzi, is_unmapped, judge_page_text, rank_common_hanzi
 from extract.read import read_document
 from extract.settings import OCR
 
@@ -100,3 +100,13 @@ def test_without_the_ocr_extra_the_pages_that_need_it_are_named_with_the_install
     assert result.error == (
         "image-only PDF: no text layer on any of its 1 pages; install OCR to read them: pip install 'extract[ocr]'"
     )
+
+
+@pytest.mark.parametrize("text", ["", "(cid:12)", "\ufffd", "\ue001", "\uf8ff", "\x01", "\x1f"])
+def test_a_glyph_with_no_character_behind_it_is_unmapped(text: str) -> None:
+    assert is_unmapped(text)
+
+
+@pytest.mark.parametrize("text", ["中", "1", " ", "\t", "\n", "fl", "——", "(cid:x)", "\uf900"])
+def test_a_glyph_read_as_a_character_is_mapped(text: str) -> None:
+    assert not is_unmapped(text)

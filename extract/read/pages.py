@@ -55,8 +55,8 @@ def finish_page(
 ) -> RawPage:
     """The RawPage of what a backend found, with its quality verdict."""
     every = dedupe_glyphs(glyphs)
-    chars = [rounded_char(g.char) for g in every if g.char.text.strip() and not g.white]
-    edges = [e for e in (to_edge(s) for s in strokes if s.visible) if e is not None]
+    chars = [rounded_char(g.char) for g in every if not g.white and g.char.text.strip()]
+    edges = [e for e in map(to_edge, strokes) if e is not None]
     raw = RawPage(
         number=number,
         width=round(size[0], PLACES),
@@ -81,11 +81,24 @@ def finish_page(
 
 
 def to_edge(stroke: Stroke) -> Edge | None:
-    if stroke.orientation == "h" and stroke.x1 - stroke.x0 >= MIN_EDGE:
-        return Edge("h", *rounded((stroke.x0, stroke.top, stroke.x1, stroke.bottom)))
-    if stroke.orientation == "v" and stroke.bottom - stroke.top >= MIN_EDGE:
-        return Edge("v", *rounded((stroke.x0, stroke.top, stroke.x1, stroke.bottom)))
-    return None
+    """The stroke as a ruling line: shown, straight along an axis and long enough."""
+    if not stroke.visible:
+        return None
+    if stroke.orientation == "h":
+        long_enough = stroke.x1 - stroke.x0 >= MIN_EDGE
+    elif stroke.orientation == "v":
+        long_enough = stroke.bottom - stroke.top >= MIN_EDGE
+    else:
+        return None
+    if not long_enough:
+        return None
+    return Edge(
+        stroke.orientation,
+        round(stroke.x0, PLACES),
+        round(stroke.top, PLACES),
+        round(stroke.x1, PLACES),
+        round(stroke.bottom, PLACES),
+    )
 
 
 def rounded(box: BBox) -> BBox:
@@ -95,16 +108,16 @@ def rounded(box: BBox) -> BBox:
 def rounded_char(c: Char) -> Char:
     """The character as finished by the reader: coordinates rounded, a radical form printed for
     a whole hanzi read as that hanzi (PDFium does so itself for some, pdfminer for none)."""
-    first = c.text[:1]
-    if len(c.text) > 1 or RADICALS[0] <= first <= RADICALS[1] or COMPATIBILITY[0] <= first <= COMPATIBILITY[1]:
-        c.text = "".join(as_printed(ch) for ch in c.text)
-    c.x0, c.top, c.x1, c.bottom = (
+    text = c.text
+    if len(text) > 1 or RADICALS[0] <= text <= RADICALS[1] or COMPATIBILITY[0] <= text <= COMPATIBILITY[1]:
+        c.text = "".join(as_printed(ch) for ch in text)
+    c.x0, c.top, c.x1, c.bottom, c.size = (
         round(c.x0, PLACES),
         round(c.top, PLACES),
         round(c.x1, PLACES),
         round(c.bottom, PLACES),
+        round(c.size, PLACES),
     )
-    c.size = round(c.size, PLACES)
     return c
 
 
@@ -163,15 +176,28 @@ def dedupe_glyphs(glyphs: list[Glyph], tolerance: float = DEDUPE_TOLERANCE) -> l
     groups: dict[tuple, list[int]] = {}
     for index, g in enumerate(glyphs):
         c = g.char
-        groups.setdefault((c.upright, c.text, c.font, c.size), []).append(index)
+        key = (c.upright, c.text, c.font, c.size)
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [index]
+        else:
+            members.append(index)
+    if len(groups) == len(glyphs):  # no two alike: nothing can be a double
+        return list(glyphs)
     keep: list[int] = []
     for members in groups.values():
         if len(members) == 1:
             keep.extend(members)
             continue
         for row in clusters(members, [glyphs[i].char.top for i in members], tolerance):
+            if len(row) == 1:
+                keep.extend(row)
+                continue
             for spot in clusters(row, [glyphs[i].char.x0 for i in row], tolerance):
-                keep.append(min(spot, key=lambda i: (glyphs[i].char.top, glyphs[i].char.x0, i)))
+                if len(spot) == 1:
+                    keep.extend(spot)
+                else:
+                    keep.append(min(spot, key=lambda i: (glyphs[i].char.top, glyphs[i].char.x0, i)))
     keep.sort()
     return [glyphs[i] for i in keep]
 
@@ -179,14 +205,16 @@ def dedupe_glyphs(glyphs: list[Glyph], tolerance: float = DEDUPE_TOLERANCE) -> l
 def clusters(members: list[int], values: list[float], tolerance: float) -> list[list[int]]:
     """Members grouped by value, chaining values no more than ``tolerance`` apart (pdfplumber's
     cluster_objects): each group in the members' order."""
-    cluster_of: dict[float, int] = {}
-    current, last = -1, None
-    for value in sorted(set(values)):
-        if last is None or value > last + tolerance:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    label = [0] * len(values)
+    current, last = 0, values[order[0]]
+    for position in order:
+        value = values[position]
+        if value > last + tolerance:
             current += 1
-        cluster_of[value] = current
+        label[position] = current
         last = value
-    grouped: dict[int, list[int]] = {}
-    for member, value in zip(members, values):
-        grouped.setdefault(cluster_of[value], []).append(member)
-    return [grouped[k] for k in sorted(grouped)]
+    grouped: list[list[int]] = [[] for _ in range(current + 1)]
+    for member, cluster in zip(members, label):
+        grouped[cluster].append(member)
+    return grouped

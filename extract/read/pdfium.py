@@ -20,7 +20,8 @@ import io
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 from ..errors import ReadError
 from ..model import BBox, Char, RawPage
@@ -33,6 +34,31 @@ SUBSET_TAG = re.compile(rb"^[A-Z]{6}\+")
 MAX_FORM_DEPTH = 15  # forms drawing forms: deeper nesting is a loop or a hostile file
 AXIS_SLACK = 1e-6
 PRIVATE_PLANES = 0xF0000  # planes 15-16 are private use: pdfminer reads no character there  # a matrix term this small is zero: the glyph runs along an axis
+
+
+class Native:
+    """PDFium's functions (and constants) by name, each handle typed as a plain address:
+    pypdfium2's typed pointers make a Python object per call and per cast (1.4 µs a call against
+    0.5 µs, measured on FPDFText_GetTextObject; reading makes about five calls a character and
+    four a path segment). Each function is retyped the first time it is asked for."""
+
+    def __getattr__(self, name: str):
+        import pypdfium2.raw as pdfium_c
+
+        found = getattr(pdfium_c, name)
+        if callable(found) and hasattr(found, "argtypes"):
+            retyped = ctypes.CFUNCTYPE(plain(found.restype), *map(plain, found.argtypes or ()))
+            found = retyped(address(found))
+        setattr(self, name, found)
+        return found
+
+
+def plain(kind: type | None) -> type | None:
+    """A pointer to one of PDFium's opaque handles as an address; every other type as it is."""
+    return ctypes.c_void_p if kind is not None and kind.__name__.startswith("LP_struct_fpdf") else kind
+
+
+PDFIUM = Native()
 
 
 def read_pdf_pages(data: bytes, pages: range | None = None, progress: Progress | None = None) -> PdfPages:
@@ -79,7 +105,7 @@ def read_page(page, number: int, facts: Facts) -> RawPage:
     mediabox = facts.mediaboxes[number - 1] if number <= len(facts.mediaboxes) else None
     frame = Frame.of(mediabox or page.get_mediabox(), rotation)
     drawing = Drawing(frame)
-    drawing.walk(page.raw, IDENTITY, 0)
+    drawing.walk(address(page.raw), IDENTITY, 0)
     unnamed: dict[int, tuple[str, float]] = {}
     if drawing.unnamed_fonts:
         named = facts.unnamed_fonts(number - 1)
@@ -87,7 +113,7 @@ def read_page(page, number: int, facts: Facts) -> RawPage:
             unnamed = dict(zip(drawing.unnamed_fonts, named))
     textpage = page.get_textpage()
     try:
-        glyphs = read_glyphs(textpage.raw, frame, facts.descents, unnamed)
+        glyphs = read_glyphs(address(textpage.raw), frame, facts.descents, unnamed)
     finally:
         textpage.close()
     return finish_page(number, frame.size, rotation, glyphs, drawing.strokes, drawing.images, drawing.curves)
@@ -161,10 +187,23 @@ class Face:
     """What a text object's font and size give every character it draws."""
 
     name: str
-    font: object  # PDFium's FPDF_FONT handle, valid while the page is open
+    font: int  # PDFium's FPDF_FONT handle (0: none), valid while the page is open
     descent: float  # below the baseline, as a share of the font size (negative)
     size: float  # the font size the text object sets (Tf)
     afm: dict[str, int] | None = None  # a standard font's widths by character, from Adobe's metrics
+    widths: dict[int, float | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # advances asked so far, by code
+
+    def advance(self, code: int) -> float | None:
+        """How far the character ``code`` moves the pen, from the font's /Widths as pdfminer
+        takes them; None when the font gives no width."""
+        found = self.widths.get(code, -1.0)
+        if found == -1.0:
+            width = ctypes.c_float()
+            ok = self.font and PDFIUM.FPDFFont_GetGlyphWidth(self.font, code, self.size, width) and width.value
+            found = self.widths[code] = abs(width.value) if ok else None
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,22 +217,19 @@ class Run:
 
 
 def read_glyphs(
-    textpage, frame: Frame, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]
+    textpage: int, frame: Frame, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]
 ) -> list[Glyph]:
     """Every character PDFium found (not those it inferred), one sweep, ligatures kept whole.
-    What is the same for a text object (font, matrix, colour) is asked once per object."""
-    import pypdfium2.raw as pdfium_c
-
-    is_generated, unicode_of = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode
-    object_of, origin_of = pdfium_c.FPDFText_GetTextObject, pdfium_c.FPDFText_GetCharOrigin
-    map_error, glyph_width = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFFont_GetGlyphWidth
-    count = pdfium_c.FPDFText_CountChars(textpage)
+    What is the same for a text object (font, matrix, colour) is asked once per object, a
+    glyph's width once per font, size and character."""
+    is_generated, unicode_of = PDFIUM.FPDFText_IsGenerated, PDFIUM.FPDFText_GetUnicode
+    object_of, origin_of = PDFIUM.FPDFText_GetTextObject, PDFIUM.FPDFText_GetCharOrigin
+    map_error = PDFIUM.FPDFText_HasUnicodeMapError
+    count = PDFIUM.FPDFText_CountChars(textpage)
     runs: dict[int, Run] = {}
     faces: dict[tuple[int, float], Face] = {}
-    widths: dict[tuple[int, int, float], float | None] = {}
     drift: dict[int, float] = {}  # per text object: how far Adobe's metrics have moved its glyphs
     ox, oy = ctypes.c_double(), ctypes.c_double()
-    width = ctypes.c_float()
     upright_page = frame.ctm[:4] == IDENTITY[:4]
     glyphs: list[Glyph] = []
     last: tuple[int, float, float] = (0, 0.0, 0.0)
@@ -209,8 +245,7 @@ def read_glyphs(
                 code, skip = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), True
         unmapped = map_error(textpage, index)
         text = f"(cid:{code})" if unmapped or code == 0 else "" if code >= PRIVATE_PLANES else chr(code)
-        obj = object_of(textpage, index)
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        key = object_of(textpage, index) or 0
         origin_of(textpage, index, ox, oy)
         x, y = ox.value, oy.value
         if (key, x, y) == last and glyphs and text.strip() and glyphs[-1].char.text.strip():
@@ -219,12 +254,9 @@ def read_glyphs(
         last = (key, x, y)
         run = runs.get(key)
         if run is None:
-            run = runs[key] = text_run(textpage, index, obj, faces, descents, unnamed, upright_page)
+            run = runs[key] = text_run(textpage, index, key, faces, descents, unnamed, upright_page)
         face = run.face
-        advance = widths.get((key, code, face.size), -1.0)
-        if advance == -1.0:
-            ok = face.font is not None and glyph_width(face.font, code, face.size, width) and width.value
-            advance = widths[(key, code, face.size)] = abs(width.value) if ok else None  # /Widths, as pdfminer
+        advance = face.advance(code)
         if face.afm is not None and advance is not None:
             # a standard font: pdfminer sets it with Adobe's metrics, PDFium with its stand-in's
             shift = drift.get(key, 0.0)
@@ -236,33 +268,31 @@ def read_glyphs(
         if run.level and advance is not None:
             char = level_char(text, x, y, advance, run, frame)
         else:
-            loose = pdfium_c.FS_RECTF()
-            pdfium_c.FPDFText_GetLooseCharBox(textpage, index, loose)
+            loose = PDFIUM.FS_RECTF()
+            PDFIUM.FPDFText_GetLooseCharBox(textpage, index, loose)
             char = char_of(text, (x, y), run.linear, advance, loose, face, frame)
         glyphs.append(Glyph(char, run.white))
     return glyphs
 
 
 def text_run(
-    textpage,
+    textpage: int,
     index: int,
-    obj,
+    obj: int,
     faces: dict[tuple[int, float], Face],
     descents: dict[bytes, float],
     unnamed: dict[int, tuple[str, float]],
     upright_page: bool,
 ) -> Run:
-    import pypdfium2.raw as pdfium_c
-
-    matrix = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFText_GetMatrix(textpage, index, matrix)
-    white = painted_white(pdfium_c.FPDFText_GetFillColor, textpage, index)
+    matrix = PDFIUM.FS_MATRIX()
+    PDFIUM.FPDFText_GetMatrix(textpage, index, matrix)
+    white = painted_white(PDFIUM.FPDFText_GetFillColor, textpage, index)
     size = ctypes.c_float()
-    font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
-    if font is None or not pdfium_c.FPDFTextObj_GetFontSize(obj, size):
-        face = Face("", None, 0.0, 0.0)
+    font = PDFIUM.FPDFTextObj_GetFont(obj) if obj else None
+    if not font or not PDFIUM.FPDFTextObj_GetFontSize(obj, size):
+        face = Face("", 0, 0.0, 0.0)
     else:
-        face_key = (address(font), size.value)
+        face_key = (font, size.value)
         face = faces.get(face_key) or faces.setdefault(face_key, text_face(font, size.value, descents, unnamed))
     a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
     level = upright_page and abs(b) < AXIS_SLACK and abs(c) < AXIS_SLACK and a > 0 and d > 0
@@ -331,30 +361,26 @@ def make_char(
     )
 
 
-def text_face(font, size: float, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]) -> Face:
-    import pypdfium2.raw as pdfium_c
-
-    if address(font) in unnamed:
-        name, descent = unnamed[address(font)]
+def text_face(font: int, size: float, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]) -> Face:
+    if font in unnamed:
+        name, descent = unnamed[font]
         return Face(name, font, descent, size)
     raw = font_name(font)
     descent = descents.get(raw, descents.get(b"+" + SUBSET_TAG.sub(b"", raw)))  # PDFium drops some subset tags
     if descent is None:  # a Type 3 font, or a name two fonts share: PDFium's own metrics
         measured = ctypes.c_float()
-        pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), measured)
+        PDFIUM.FPDFFont_GetDescent(font, 1000.0, measured)
         descent = -abs(measured.value) / 1000
     standard = standard_metrics(raw)
     return Face(decode_name(raw), font, descent, size, standard[1] if standard else None)
 
 
-def font_name(font) -> bytes:
-    import pypdfium2.raw as pdfium_c
-
-    length = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+def font_name(font: int) -> bytes:
+    length = PDFIUM.FPDFFont_GetBaseFontName(font, None, 0)
     if length <= 1:
         return b""
     buffer = ctypes.create_string_buffer(length)
-    pdfium_c.FPDFFont_GetBaseFontName(font, buffer, length)
+    PDFIUM.FPDFFont_GetBaseFontName(font, buffer, length)
     return buffer.raw[: length - 1]
 
 
@@ -550,48 +576,51 @@ class Drawing:
         self.images: list[BBox] = []
         self.curves = 0
         self.unnamed_fonts: list[int] = []  # fonts with no /BaseFont, by address, in the order text first uses them
+        self.fonts_seen: set[int] = set()
 
-    def walk(self, container, matrix: Matrix, depth: int, form: bool = False) -> None:
-        import pypdfium2.raw as pdfium_c
-
-        count = (pdfium_c.FPDFFormObj_CountObjects if form else pdfium_c.FPDFPage_CountObjects)(container)
-        get = pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject
-        own = pdfium_c.FS_MATRIX()
+    def walk(self, container: int, matrix: Matrix, depth: int, form: bool = False) -> None:
+        count = (PDFIUM.FPDFFormObj_CountObjects if form else PDFIUM.FPDFPage_CountObjects)(container)
+        get = PDFIUM.FPDFFormObj_GetObject if form else PDFIUM.FPDFPage_GetObject
+        kind_of, matrix_of = PDFIUM.FPDFPageObj_GetType, PDFIUM.FPDFPageObj_GetMatrix
+        text, path, image, form_kind = (
+            PDFIUM.FPDF_PAGEOBJ_TEXT,
+            PDFIUM.FPDF_PAGEOBJ_PATH,
+            PDFIUM.FPDF_PAGEOBJ_IMAGE,
+            PDFIUM.FPDF_PAGEOBJ_FORM,
+        )
+        own = PDFIUM.FS_MATRIX()
         for index in range(max(count, 0)):
             obj = get(container, index)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            kind = kind_of(obj)
+            if kind == text:
                 self.note_font(obj)
                 continue
-            if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
+            if kind not in (path, image, form_kind):
                 continue
-            if not pdfium_c.FPDFPageObj_GetMatrix(obj, own):
+            if not matrix_of(obj, own):
                 continue
             placed = multiply((own.a, own.b, own.c, own.d, own.e, own.f), matrix)
-            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            if kind == path:
                 self.path(obj, placed)
-            elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            elif kind == image:
                 corners = [self.frame.point(*apply(placed, x, y)) for x in (0.0, 1.0) for y in (0.0, 1.0)]
                 self.images.append(self.frame.box(corners))
             elif depth < MAX_FORM_DEPTH:
                 self.walk(obj, placed, depth + 1, form=True)
 
-    def note_font(self, obj) -> None:
-        import pypdfium2.raw as pdfium_c
+    def note_font(self, obj: int) -> None:
+        font = PDFIUM.FPDFTextObj_GetFont(obj)
+        if font and font not in self.fonts_seen:
+            self.fonts_seen.add(font)
+            if PDFIUM.FPDFFont_GetBaseFontName(font, None, 0) <= 1:
+                self.unnamed_fonts.append(font)
 
-        font = pdfium_c.FPDFTextObj_GetFont(obj)
-        key = address(font)
-        if key and key not in self.unnamed_fonts and pdfium_c.FPDFFont_GetBaseFontName(font, None, 0) <= 1:
-            self.unnamed_fonts.append(key)
-
-    def path(self, obj, matrix: Matrix) -> None:
-        import pypdfium2.raw as pdfium_c
-
+    def path(self, obj: int, matrix: Matrix) -> None:
         fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
-        if not pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
+        if not PDFIUM.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
             return
-        stroked = bool(stroke.value) and not painted_white(pdfium_c.FPDFPageObj_GetStrokeColor, obj)
-        filled = bool(fill_mode.value) and not painted_white(pdfium_c.FPDFPageObj_GetFillColor, obj)
+        stroked = bool(stroke.value) and not painted_white(PDFIUM.FPDFPageObj_GetStrokeColor, obj)
+        filled = bool(fill_mode.value) and not painted_white(PDFIUM.FPDFPageObj_GetFillColor, obj)
         for shape, points in subpaths(obj, matrix, self.frame):
             self.paint(shape, points, stroked or filled)
 
@@ -628,31 +657,42 @@ def painted_white(getter, *target) -> bool:
     red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
     if not getter(*target, red, green, blue, alpha):
         return False
-    return is_white((red.value / 255, green.value / 255, blue.value / 255))
+    return white_rgb(red.value, green.value, blue.value)
 
 
-def subpaths(obj, matrix: Matrix, frame: Frame) -> Iterator[tuple[str, list[tuple[float, float]]]]:
+@cache
+def white_rgb(red: int, green: int, blue: int) -> bool:
+    return is_white((red / 255, green / 255, blue / 255))
+
+
+def subpaths(obj: int, matrix: Matrix, frame: Frame) -> Iterator[tuple[str, list[tuple[float, float]]]]:
     """The path as pdfminer sees it: one (operators, end points) per subpath, points in
     pdfminer's space; a Bézier is one "c" at its end point, a closed subpath ends in "h" at
     its start."""
-    import pypdfium2.raw as pdfium_c
-
-    count = pdfium_c.FPDFPath_CountSegments(obj)
+    segment_of, kind_of = PDFIUM.FPDFPath_GetPathSegment, PDFIUM.FPDFPathSegment_GetType
+    point_of, closes = PDFIUM.FPDFPathSegment_GetPoint, PDFIUM.FPDFPathSegment_GetClose
+    move, line, curve = PDFIUM.FPDF_SEGMENT_MOVETO, PDFIUM.FPDF_SEGMENT_LINETO, PDFIUM.FPDF_SEGMENT_BEZIERTO
+    ma, mb, mc, md, me, mf = matrix
+    fa, fb, fc, fd, fe, ff = frame.ctm
+    count = PDFIUM.FPDFPath_CountSegments(obj)
     x, y = ctypes.c_float(), ctypes.c_float()
     shape, points, bezier = "", [], 0
     for index in range(max(count, 0)):
-        segment = pdfium_c.FPDFPath_GetPathSegment(obj, index)
-        kind = pdfium_c.FPDFPathSegment_GetType(segment)
-        pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
-        point = frame.point(*apply(matrix, x.value, y.value))
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+        segment = segment_of(obj, index)
+        kind = kind_of(segment)
+        point_of(segment, x, y)
+        px, py = x.value, y.value
+        # apply(matrix, …) then frame.point, written out: the same operations in the same order
+        ux, uy = ma * px + mc * py + me, mb * px + md * py + mf
+        point = (fa * ux + fc * uy + fe, fb * ux + fd * uy + ff)
+        if kind == move:
             if len(shape) > 1:
                 yield shape, points
             shape, points, bezier = "m", [point], 0
-        elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
+        elif kind == line:
             shape += "l"
             points.append(point)
-        elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+        elif kind == curve:
             bezier += 1
             if bezier % 3:
                 continue  # a control point: pdfminer keeps only where the curve ends
@@ -660,7 +700,7 @@ def subpaths(obj, matrix: Matrix, frame: Frame) -> Iterator[tuple[str, list[tupl
             points.append(point)
         else:
             continue
-        if pdfium_c.FPDFPathSegment_GetClose(segment) and points:
+        if closes(segment) and points:
             shape += "h"
             points.append(points[0])
     if len(shape) > 1 and shape[0] == "m":
