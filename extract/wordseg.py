@@ -8,11 +8,15 @@ output), and the tagger apply.py uses to trim labels to their noun phrase.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import marshal
 import os
+import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -37,11 +41,13 @@ def cache_folder() -> Path | None:
 
 @cache
 def tagger():
-    """jieba's part-of-speech tokenizer, its dictionary loaded."""
-    with warnings.catch_warnings():  # jieba imports pkg_resources, deprecated in new setuptools
+    """jieba's part-of-speech tokenizer, its dictionary and word tags loaded."""
+    with warnings.catch_warnings(), without_pkg_resources():  # jieba imports pkg_resources, deprecated
         warnings.simplefilter("ignore")
         import jieba
-        import jieba.posseg
+
+        with word_tags_deferred(jieba.dt):
+            import jieba.posseg
 
     jieba.setLogLevel(logging.CRITICAL)
     folder = cache_folder()
@@ -51,7 +57,63 @@ def tagger():
     if folder:
         load_dictionary(jieba.dt, folder / "jieba.cache")
     jieba.dt.check_initialized()  # builds the dictionary, and its cache, when it was not loaded above
+    load_word_tags(jieba.posseg.dt, folder / "jieba-tags.cache" if folder else None)
     return jieba.posseg
+
+
+@contextlib.contextmanager
+def without_pkg_resources() -> Iterator[None]:
+    """Importing jieba without pkg_resources (0.15 s to import, deprecated): jieba then opens its
+    files by path, its own fallback for installs without setuptools."""
+    if "pkg_resources" in sys.modules:  # already paid for: nothing to save
+        yield
+        return
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
+    try:
+        yield
+    finally:
+        if sys.modules.get("pkg_resources", 0) is None:
+            del sys.modules["pkg_resources"]
+
+
+@contextlib.contextmanager
+def word_tags_deferred(tokenizer) -> Iterator[None]:
+    """Importing jieba.posseg builds its word-tag table from dict.txt line by line (0.5 s);
+    here it reads an empty dictionary instead, and load_word_tags fills the table after."""
+    tokenizer.get_dict_file = lambda: io.BytesIO()
+    try:
+        yield
+    finally:
+        del tokenizer.get_dict_file
+
+
+def load_word_tags(pos_tokenizer, cache_file: Path | None) -> None:
+    """The word-tag table jieba.posseg builds from dict.txt, kept marshalled in our private cache
+    folder (0.05 s to load) under the dictionary file's size, time and jieba's version; built by
+    jieba's own load_word_tag when the kept one is absent, stale or not ours."""
+    import jieba
+
+    if pos_tokenizer.word_tag_tab:  # jieba.posseg was imported before, and read them itself
+        return
+    tokenizer = pos_tokenizer.tokenizer
+    dictionary = Path(jieba.__file__).with_name(jieba.DEFAULT_DICT_NAME)
+    if tokenizer.dictionary is not jieba.DEFAULT_DICT or cache_file is None or not dictionary.is_file():
+        pos_tokenizer.load_word_tag(tokenizer.get_dict_file())
+        return
+    info = dictionary.stat()
+    stamp = [jieba.__version__, str(dictionary), info.st_size, info.st_mtime_ns]
+    try:
+        kept_stamp, tags = marshal.loads(cache_file.read_bytes())
+        if kept_stamp == stamp and isinstance(tags, dict) and tags:
+            pos_tokenizer.word_tag_tab = tags
+            return
+    except Exception:  # absent, unreadable or not ours: built again below
+        pass
+    pos_tokenizer.load_word_tag(tokenizer.get_dict_file())
+    with contextlib.suppress(OSError):
+        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps((stamp, pos_tokenizer.word_tag_tab)))
+        os.replace(partial, cache_file)
 
 
 def load_dictionary(tokenizer, cache_file: Path) -> None:

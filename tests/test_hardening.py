@@ -849,6 +849,36 @@ def test_the_dictionary_is_read_from_jiebas_cache_as_jieba_reads_it(tmp_path: Pa
         assert not other.initialized
 
 
+def test_the_word_tags_are_jiebas_whether_kept_or_built(tmp_path: Path) -> None:
+    """The tagger's word-tag table comes from our kept copy when it is current, else from jieba's
+    own reading of dict.txt: either way the table jieba.posseg builds; a kept file that is not
+    ours, or was made from another dictionary, is built again and replaced."""
+    import marshal
+
+    import jieba
+    import jieba.posseg
+
+    from extract.wordseg import load_word_tags
+
+    theirs = jieba.posseg.POSTokenizer(jieba.dt).word_tag_tab
+    assert len(theirs) > 300_000
+    kept = tmp_path / "tags.cache"
+    for damage in (None, b"\x00garbage", marshal.dumps((["jieba", "other dict.txt", 1, 2], {"字": "x"}))):
+        if damage is not None:
+            kept.write_bytes(damage)
+        built = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+        built.tokenizer, built.word_tag_tab = jieba.dt, {}
+        load_word_tags(built, kept)
+        assert built.word_tag_tab == theirs
+        stamp, tags = marshal.loads(kept.read_bytes())
+        assert tags == theirs and stamp[0] == jieba.__version__
+    kept.write_bytes(marshal.dumps((stamp, {"测试": "zz"})))  # current stamp: the kept table is the one used
+    read_back = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    read_back.tokenizer, read_back.word_tag_tab = jieba.dt, {}
+    load_word_tags(read_back, kept)
+    assert read_back.word_tag_tab == {"测试": "zz"}
+
+
 # --------------------------------------------------------------------------- all of it at once
 def test_a_batch_of_hostile_files_beside_good_ones(tmp_path: Path) -> None:
     folder = tmp_path / "downloads"

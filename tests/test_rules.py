@@ -289,6 +289,12 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
             "must not be empty",
         ),
         ('format: x\nmatch: {title: a}\n\ndescribe: "\x01"\n', 4, "is not allowed in YAML"),
+        # after Chinese text: libyaml counts the position in bytes, which would name line 3
+        (
+            'describe: "中文中文中文中文中文中文\x01"\nformat: x\nmatch: {title: 数据}\nx: 1\n',
+            1,
+            "is not allowed in YAML",
+        ),
     ],
 )
 def test_values_that_used_to_crash_or_hang(tmp_path: Path, body: str, line: int, message: str) -> None:
