@@ -68,11 +68,12 @@ def stages(paths: list[Path]) -> dict[str, float]:
     """Seconds per stage over all documents, in this process (imports done before timing)."""
     from extract import layout
     from extract.apply import apply_rules
-    from extract.batch import DocResult, default_rules_dir, document_status, rules_for
+    from extract.batch import DocResult, document_status, rules_for
     from extract.export import write_outputs
     from extract.normalize import detect_script, normalize_pages
     from extract.pipeline import page_text
     from extract.read import read_document
+    from extract.rulefolders import default_rules_dir
     from extract.structure import build_document
 
     rules = rules_for(str(default_rules_dir()))

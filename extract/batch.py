@@ -29,7 +29,8 @@ from .model import Document, Records
 from .ocr.engine import INSTALL_HINT
 from .pipeline import document_from_raw, read_pages
 from .read import READERS, Progress, display_path, reading_kind
-from .rules import RulesArg, RuleSet, load_rules, rule_layers
+from .rulefolders import RulesArg, layers, user_rules
+from .rules import RuleSet, load_rules
 from .settings import LIMITS, OCR, TABLES, Limits, OcrSettings
 from .workers import Outcome, prestart, run_tasks, usable_cores
 
@@ -55,19 +56,9 @@ class DocResult:
     pieces: Any = None
 
 
-def layers(rules: RulesArg) -> tuple[str, ...]:
-    """Rule folders as a hashable, picklable key: what workers are told and what the cache keys on."""
-    return tuple(str(p) for p in rule_layers(rules))
-
-
 @lru_cache(maxsize=4)
 def rules_for(folders: tuple[str, ...] | str) -> RuleSet:
     return load_rules(folders)
-
-
-def user_rules(extra: str | Path | None) -> tuple[str, ...]:
-    """The shipped rules, with a user's folder layered on top of them."""
-    return layers([default_rules_dir(), *([extra] if extra else [])])
 
 
 def file_sha(path: Path) -> str:
@@ -440,9 +431,3 @@ def extract_many(paths: Iterable[str | Path], rules_dir: str | Path | None = Non
     return {
         name: pd.DataFrame(list(ROWS[name](results)), columns=[c for c, _ in cols]) for name, cols in SCHEMAS.items()
     }
-
-
-def default_rules_dir() -> Path:
-    """The rules shipped inside the package (a ./rules folder is never picked up by surprise:
-    pass --rules DIR to add another)."""
-    return Path(__file__).resolve().parent / "rules"

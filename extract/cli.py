@@ -13,7 +13,7 @@ import sys
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,11 +22,13 @@ from rich.table import Table as RichTable
 from rich.tree import Tree
 
 from . import __version__
-from .batch import DocResult, rules_for, run_batch, user_rules
 from .outdir import CACHE_NAME
-from .rules import load_rules
+from .rulefolders import user_rules
 from .settings import LIMITS, OCR, Limits, OcrSettings
 from .workers import prestart
+
+if TYPE_CHECKING:
+    from .batch import DocResult
 
 EXAMPLES = """
 Examples:
@@ -134,9 +136,6 @@ def run(
     ] = Reader.pdfium,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
 ) -> None:
-    from .export import planned_names, write_outputs
-    from .outdir import OutputError, output_folder
-
     signal.signal(signal.SIGTERM, interrupt)
     if rules and not rules.is_dir():
         say(f"{rules}: rules folder not found; pass --rules DIR")
@@ -144,6 +143,11 @@ def run(
     rule_folders = user_rules(rules)
     if no_cache or not (output / CACHE_NAME).is_dir():  # every document is work: set the workers up meanwhile
         prestart(rule_folders)
+    # imported only now: the workers' set-up (above) overlaps this process loading the pipeline
+    from .batch import rules_for
+    from .export import planned_names, write_outputs
+    from .outdir import OutputError, output_folder
+
     inputs = unique(files)
     try:
         with output_folder(output, planned_names(fmt.value), inputs) as folder:
@@ -189,6 +193,7 @@ def extract_all(
     rendered_format: str | None = None,
 ) -> list[DocResult]:
     """The batch, with one stderr line per failed document and a progress bar on a terminal."""
+    from .batch import run_batch
 
     def report(result: DocResult) -> None:
         if result.status == "failed":
@@ -283,6 +288,8 @@ def rules_check(rules: RulesOption = None) -> None:
     if rules and not rules.is_dir():
         say(f"{rules}: rules folder not found; pass --rules DIR")
         raise typer.Exit(2)
+    from .rules import load_rules
+
     rule_set = load_rules(user_rules(rules))
     for path in rule_set.files:
         bad = [e for e in rule_set.errors if e.startswith(path + ":")]
@@ -301,6 +308,8 @@ def rules_list(rules: RulesOption = None) -> None:
     if rules and not rules.is_dir():
         say(f"{rules}: rules folder not found; pass --rules DIR")
         raise typer.Exit(2)
+    from .rules import load_rules
+
     rule_set = load_rules(user_rules(rules), stress=False)
     for fmt in rule_set.formats:
         out.print(f"{fmt.format}  ({fmt.path})", style="bold", markup=False)
@@ -330,6 +339,7 @@ def rules_show(
     from .apply import apply_rules
     from .errors import ReadError
     from .pipeline import extract_file
+    from .rules import load_rules
 
     rule_set = load_rules(user_rules(rule_file.parent))  # the shipped vocabulary under it
     for problem in rule_set.errors:
@@ -392,6 +402,7 @@ def inspect(
     from .apply import apply_rules
     from .errors import ReadError
     from .pipeline import extract_file
+    from .rules import load_rules
 
     try:
         doc = extract_file(file)

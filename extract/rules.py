@@ -12,7 +12,6 @@ run through the ``regex`` module with a timeout, so a catastrophic pattern canno
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import __version__
 from .grammar import GRAMMAR_FILE, GrammarFile
+from .rulefolders import RulesArg, rule_layers
 from .ruleschema import CommonFile, FormatFile, VocabularyFile, describe_error, expand_placeholders, location_text
 from .settings import LIMITS
 from .yamlfile import YamlFile, YamlFileError, read_yaml_file
@@ -117,15 +117,6 @@ def rule_files(directory: Path) -> list[Path]:
         return []
     files = [p for p in entries if p.suffix in (".yaml", ".yml")]
     return sorted(files, key=lambda p: (p.suffix != ".yaml", p.name))
-
-
-RulesArg = str | Path | Sequence[str | Path]
-
-
-def rule_layers(directories: RulesArg) -> list[Path]:
-    """The rule folders to load, in order, each once (a later folder adds to the earlier ones)."""
-    folders = [directories] if isinstance(directories, (str, Path)) else list(directories)
-    return list(dict.fromkeys(Path(d) for d in folders))
 
 
 def load_rules(directories: RulesArg, stress: bool = True) -> RuleSet:

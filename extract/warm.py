@@ -27,7 +27,8 @@ import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 
-from .batch import layers, rules_for  # noqa: E402
+from .batch import rules_for  # noqa: E402
+from .rulefolders import layers  # noqa: E402
 from .workers import WARM_RULES  # noqa: E402
 
 with contextlib.suppress(Exception):  # a rule problem is the worker's to meet and report, not the server's end

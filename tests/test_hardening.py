@@ -1148,8 +1148,9 @@ def test_a_lone_surrogate_in_the_text_is_written_as_a_replacement_character() ->
     from dataclasses import replace
 
     from extract import cache
-    from extract.batch import DocResult, extract_with_rules, rules_for, user_rules
+    from extract.batch import DocResult, extract_with_rules, rules_for
     from extract.export import encoded, json_bytes
+    from extract.rulefolders import user_rules
 
     notice = CORPUS / "text" / "zhejiang-notice-2018-30.txt"
     document, records = extract_with_rules(str(notice), "notice", rules_for(user_rules(None)))

@@ -29,9 +29,10 @@ import pytest
 from conftest import CORPUS, REALWORLD, extracted
 
 from extract.apply import apply_rules
-from extract.batch import default_rules_dir, rules_for
+from extract.batch import rules_for
 from extract.pipeline import document_from_raw, read_pages
 from extract.read import read_document
+from extract.rulefolders import default_rules_dir
 from extract.settings import OCR
 
 TOLERANCE = 0.05  # points
