@@ -1,7 +1,8 @@
 """The `extract` command and `python -m extract`: Ctrl-C is quiet from the first instant.
 
 The command line module imports a good deal (the PDF readers, pandas); until it is loaded and
-handles Ctrl-C itself, an interrupt ends the program with one line instead of a traceback.
+ready to handle Ctrl-C itself (cli.handle_interrupts), an interrupt ends the program with one
+line instead of a traceback.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import sys
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, interrupted_while_starting)
+    signal.signal(signal.SIGINT, interrupted_while_starting)  # the command hands Ctrl-C on once it can clean up
     from .cli import main as run_command
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     run_command()
 
 

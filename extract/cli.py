@@ -22,7 +22,7 @@ from rich.table import Table as RichTable
 from rich.tree import Tree
 
 from . import __version__
-from .outdir import CACHE_NAME
+from .outdir import CACHE_NAME, OutputError, output_folder
 from .rulefolders import user_rules
 from .settings import LIMITS, OCR, Limits, OcrSettings
 from .workers import prestart
@@ -143,13 +143,13 @@ def run(
     rule_folders = user_rules(rules)
     if no_cache or not (output / CACHE_NAME).is_dir():  # every document is work: set the workers up meanwhile
         prestart(rule_folders)
-    # imported only now: the workers' set-up (above) overlaps this process loading the pipeline
-    from .batch import rules_for
-    from .export import planned_names, write_outputs
-    from .outdir import OutputError, output_folder
-
     inputs = unique(files)
+    handle_interrupts()
     try:
+        # imported only now: the workers' set-up (above) overlaps this process loading the pipeline
+        from .batch import rules_for
+        from .export import planned_names, write_outputs
+
         with output_folder(output, planned_names(fmt.value), inputs) as folder:
             rule_set = rules_for(rule_folders)
             for problem in rule_set.errors:
@@ -249,6 +249,12 @@ def unique(files: list[Path]) -> list[Path]:
 
 def interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def handle_interrupts() -> None:
+    """Ctrl-C as KeyboardInterrupt from here on, for the command to clean up and say what it left;
+    before this, __main__'s handler ends the program with one line."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def say(message: str) -> None:
@@ -491,6 +497,8 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in COMMANDS and not (args[0].startswith("-") and args[0] in ("--help", "-h", "--version")):
         args.insert(0, "run")
+    if args[:1] != ["run"]:
+        handle_interrupts()  # run does so itself, once it has what it needs to clean up
     app(args=args, prog_name="extract")
 
 
