@@ -32,7 +32,7 @@ LIBRARIES = (
     "pdfplumber",
     "pdfminer.six",
     "pikepdf",
-    "opencc-python-reimplemented",
+    "opencc",
     "jieba",
     "cn2an",
     "regex",
