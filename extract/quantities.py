@@ -194,6 +194,7 @@ def quantity_from_match(m: re.Match[str]) -> Quantity | None:
     )
 
 
+@lru_cache(maxsize=8192)  # a cell is parsed by the checks and again by each record maker
 def parse_cell(text: str, header_unit: str | None = None) -> Quantity | None:
     """A table cell: a bare number takes its unit (and multiplier) from the column header."""
     q = parse_quantity(text)

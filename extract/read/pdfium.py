@@ -214,6 +214,7 @@ class Run:
     linear: tuple[float, float, float, float]  # the text's matrix, without the translation
     white: bool
     level: bool  # set upright along the page's axes on a page not turned: the box is two sums
+    rise: tuple[float, float] = (0.0, 0.0)  # for level text: from the baseline to the box's bottom and top
 
 
 def read_glyphs(
@@ -232,7 +233,8 @@ def read_glyphs(
     ox, oy = ctypes.c_double(), ctypes.c_double()
     upright_page = frame.ctm[:4] == IDENTITY[:4]
     glyphs: list[Glyph] = []
-    last: tuple[int, float, float] = (0, 0.0, 0.0)
+    append = glyphs.append
+    last_key, last_x, last_y = 0, 0.0, 0.0
     skip = False
     for index in range(count):
         if skip or is_generated(textpage, index):  # spaces and line breaks PDFium inferred
@@ -248,15 +250,17 @@ def read_glyphs(
         key = object_of(textpage, index) or 0
         origin_of(textpage, index, ox, oy)
         x, y = ox.value, oy.value
-        if (key, x, y) == last and glyphs and text.strip() and glyphs[-1].char.text.strip():
+        if x == last_x and y == last_y and key == last_key and glyphs and text.strip() and glyphs[-1].char.text.strip():
             glyphs[-1].char.text += text  # PDFium splits a ligature (fl, ——) into characters at one origin
             continue
-        last = (key, x, y)
+        last_key, last_x, last_y = key, x, y
         run = runs.get(key)
         if run is None:
             run = runs[key] = text_run(textpage, index, key, faces, descents, unnamed, upright_page)
         face = run.face
-        advance = face.advance(code)
+        advance = face.widths.get(code, -1.0)
+        if advance == -1.0:
+            advance = face.advance(code)
         if face.afm is not None and advance is not None:
             # a standard font: pdfminer sets it with Adobe's metrics, PDFium with its stand-in's
             shift = drift.get(key, 0.0)
@@ -266,12 +270,11 @@ def read_glyphs(
                 drift[key] = shift + standard * face.size / 1000 - advance
                 advance = standard * face.size / 1000
         if run.level and advance is not None:
-            char = level_char(text, x, y, advance, run, frame)
+            append(Glyph(level_char(text, x, y, advance, run, frame), run.white))
         else:
             loose = PDFIUM.FS_RECTF()
             PDFIUM.FPDFText_GetLooseCharBox(textpage, index, loose)
-            char = char_of(text, (x, y), run.linear, advance, loose, face, frame)
-        glyphs.append(Glyph(char, run.white))
+            append(Glyph(char_of(text, (x, y), run.linear, advance, loose, face, frame), run.white))
     return glyphs
 
 
@@ -296,19 +299,16 @@ def text_run(
         face = faces.get(face_key) or faces.setdefault(face_key, text_face(font, size.value, descents, unnamed))
     a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
     level = upright_page and abs(b) < AXIS_SLACK and abs(c) < AXIS_SLACK and a > 0 and d > 0
-    return Run(face, (a, b, c, d), white, level)
+    low = face.descent * face.size
+    return Run(face, (a, b, c, d), white, level, (d * low, d * (low + face.size)))
 
 
 def level_char(text: str, x: float, y: float, advance: float, run: Run, frame: Frame) -> Char:
     """char_of for the usual glyph: upright, on a page not turned (two sums, no corners)."""
-    a, d = run.linear[0], run.linear[3]
-    face = run.face
-    low = face.descent * face.size
-    e, f = frame.ctm[4], frame.ctm[5]
-    top = frame.height - (y + d * (low + face.size) + f) + frame.top_shift
-    bottom = frame.height - (y + d * low + f) + frame.top_shift
-    left = x + e + frame.x_shift
-    return Char(text, left, top, left + a * advance, bottom, bottom - top, face.name, True)
+    top = frame.height - (y + run.rise[1] + frame.ctm[5]) + frame.top_shift
+    bottom = frame.height - (y + run.rise[0] + frame.ctm[5]) + frame.top_shift
+    left = x + frame.ctm[4] + frame.x_shift
+    return Char(text, left, top, left + run.linear[0] * advance, bottom, bottom - top, run.face.name, True)
 
 
 def address(pointer) -> int:
