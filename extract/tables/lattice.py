@@ -78,11 +78,14 @@ def lattice(edges: list[Edge], page: int, settings: TableSettings = TABLES) -> P
     def join(a: int, b: int) -> None:
         parent[find(a)] = find(b)
 
+    # each grid line's candidate edges, found once (not again for every cell along it)
+    at_x = [[e for e in vertical if abs(e.x0 - x) <= settings.snap] for x in xs]
+    at_y = [[e for e in horizontal if abs(e.top - y) <= settings.snap] for y in ys]
     for r in range(nrows):
         for c in range(ncols):
-            if c + 1 < ncols and not ruled_between_columns(vertical, xs[c + 1], ys[r], ys[r + 1], settings):
+            if c + 1 < ncols and not ruled_between_columns(at_x[c + 1], xs[c + 1], ys[r], ys[r + 1], settings):
                 join(r * ncols + c, r * ncols + c + 1)
-            if r + 1 < nrows and not ruled_between_rows(horizontal, ys[r + 1], xs[c], xs[c + 1], settings):
+            if r + 1 < nrows and not ruled_between_rows(at_y[r + 1], ys[r + 1], xs[c], xs[c + 1], settings):
                 join(r * ncols + c, (r + 1) * ncols + c)
     members: dict[int, list[tuple[int, int]]] = {}
     for r in range(nrows):
