@@ -144,12 +144,14 @@ def run(
     if no_cache or not (output / CACHE_NAME).is_dir():  # every document is work: set the workers up meanwhile
         prestart(rule_folders)
     inputs = unique(files)
+    # imported only now: the workers' set-up (above) overlaps this process loading the pipeline.
+    # Still under __main__'s Ctrl-C handler: a KeyboardInterrupt inside an import, even caught,
+    # could leave Python to end by SIGINT instead of our exit code (seen once in 20 tries)
+    from .batch import rules_for
+    from .export import planned_names, write_outputs
+
     handle_interrupts()
     try:
-        # imported only now: the workers' set-up (above) overlaps this process loading the pipeline
-        from .batch import rules_for
-        from .export import planned_names, write_outputs
-
         with output_folder(output, planned_names(fmt.value), inputs) as folder:
             rule_set = rules_for(rule_folders)
             for problem in rule_set.errors:

@@ -1235,7 +1235,7 @@ def test_a_worker_killed_once_does_not_fail_its_document(tmp_path: Path) -> None
 def test_early_ctrl_c_is_one_line_never_a_traceback(tmp_path: Path) -> None:
     # parsing and starting workers, loading the pipeline, running (before ~0.1 s, Python itself is
     # still starting: no handler of ours can be in place yet)
-    for delay in (0.2, 0.3, 0.5, 1.0, 2.0):
+    for delay in (0.2, 0.3, 0.35, 0.4, 0.5, 1.0, 2.0):
         process = start(str(SMALL), "-o", str(tmp_path / f"out{delay}"), "--jobs", "1")
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
