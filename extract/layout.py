@@ -51,7 +51,8 @@ def prepare_page(page: RawPage, settings: TableSettings = TABLES) -> Prepared:
         return page, [], [], None
     tables = find_page_tables(page, settings)
     boxes = [t.bbox for t in tables if t.bbox]
-    free = [c for c in page.chars if c.upright and not inside_any(c, boxes) and not inside_any(c, page.images)]
+    covers = boxes + page.images
+    free = [c for c in page.chars if c.upright and not (covers and inside_any(c, covers))]
     rules = [e for e in page.edges if e.orientation == "h" and not any(edge_inside(e, b) for b in boxes)]
     unruled, rows = find_unruled_tables(char_rows(free), rules, page.number, settings)
     return page, tables + unruled, rows, find_gutter(rows, page.width)

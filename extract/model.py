@@ -13,6 +13,7 @@ a BBox is (x0, top, x1, bottom). Page numbers are 1-based.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 BBox = tuple[float, float, float, float]
@@ -34,8 +35,13 @@ class Char:
 
     @property
     def bold(self) -> bool:
-        name = self.font.lower()
-        return any(key in name for key in ("bold", "heavy", "black", "-bd", "semibold"))
+        return bold_font(self.font)
+
+
+@lru_cache(maxsize=1024)  # a page has a few fonts and thousands of characters
+def bold_font(name: str) -> bool:
+    name = name.lower()
+    return any(key in name for key in ("bold", "heavy", "black", "-bd", "semibold"))
 
 
 @dataclass(slots=True)
