@@ -416,3 +416,25 @@ def test_a_caption_is_read_from_the_lines_just_above_its_table() -> None:
     assert (beside.title, beside.unit) == ("2025年收入预算总表", "万元")
     prose = caption_above([((1,), "全年收入情况如下。其中财政拨款占比最大。"), ((0,), "表1 收入表")])
     assert prose.title is None
+
+
+def test_text_drawn_over_an_image_stays_out_of_the_prose(tmp_path: Path) -> None:
+    """A chart's labels are text drawn over its picture: they belong to the chart, not the prose."""
+    from dataclasses import replace
+
+    from PIL import Image
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from extract.settings import OCR
+
+    path = tmp_path / "chart.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(72, 760, "The body text says what the chart shows.")
+    pdf.drawImage(ImageReader(Image.new("RGB", (40, 20), "white")), 72, 400, 300, 150)
+    pdf.drawString(100, 470, "Axis label inside the chart")
+    pdf.save()
+    prose = " ".join(p.text for p in extract_file(path, ocr=replace(OCR, mode="never")).paragraphs)
+    assert "body text" in prose and "Axis label" not in prose
