@@ -9,8 +9,8 @@ layer, 125 pages, or the corpus alone without ../shared):
    ``extract_tables()`` on every page), each a fresh process, runs interleaved, medians: our
    time / pdfplumber's as a ratio;
 3. the batch with one worker and with two: pages/s and the ratio, on the benchmark pages and on
-   four copies of them (36 files: the fixed start-up of ~2.5 s, jieba's dictionary most of it,
-   weighs less);
+   four copies of them (36 files: the fixed set-up of ~1.3 s before the first document, jieba's
+   dictionary and the rule patterns most of it, weighs less);
 4. the peak memory of ``extract`` on a 500-page PDF (the benchmark pages concatenated);
 5. a warm re-run of 200 documents served from the cache.
 
