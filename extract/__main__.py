@@ -8,6 +8,7 @@ line instead of a traceback.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 
@@ -20,9 +21,16 @@ def main() -> None:
 
 
 def interrupted_while_starting(_signum: int, _frame: object) -> None:
+    """One line and exit 130, at once: nothing has been written yet. Not sys.exit: a SystemExit
+    raised inside an object's __del__ is only printed, and one raised while a class is being
+    defined becomes a RuntimeError (both seen when Ctrl-C came during the imports)."""
     with contextlib.suppress(Exception):
         sys.stderr.write("extract: interrupted (nothing was read or written)\n")
-    sys.exit(130)
+        sys.stderr.flush()
+    os._exit(130)
+
+
+interrupted_while_starting.hands_over = True  # type: ignore[attr-defined]  # cli.handle_interrupts replaces only this one
 
 
 if __name__ == "__main__":

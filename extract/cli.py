@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -136,7 +137,8 @@ def run(
     ] = Reader.pdfium,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
 ) -> None:
-    signal.signal(signal.SIGTERM, interrupt)
+    if on_main_thread():  # a thread may not set handlers: a program calling main() from one
+        signal.signal(signal.SIGTERM, interrupt)
     if rules and not rules.is_dir():
         say(f"{rules}: rules folder not found; pass --rules DIR")
         raise typer.Exit(2)
@@ -255,8 +257,14 @@ def interrupt(_signum: int, _frame: object) -> None:
 
 def handle_interrupts() -> None:
     """Ctrl-C as KeyboardInterrupt from here on, for the command to clean up and say what it left;
-    before this, __main__'s handler ends the program with one line."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    before this, __main__'s handler ends the program with one line. Only that handler is
+    replaced: a program calling main() keeps its own (and a thread may not set one at all)."""
+    if on_main_thread() and getattr(signal.getsignal(signal.SIGINT), "hands_over", False):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def say(message: str) -> None:

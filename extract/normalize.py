@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from .glyphs import as_printed
 from .model import Cell, LaidOutPage, PageTable, TextLine
@@ -27,9 +28,18 @@ MARKDOWN_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 @lru_cache(maxsize=1)
 def _t2s():
+    """OpenCC's t2s converter, its configuration named by full path: by name, OpenCC would take a
+    t2s.json in the current folder first (an unrelated file there changed or broke every run)."""
     import opencc
 
-    return opencc.OpenCC("t2s")
+    config = Path(opencc.__file__).with_name("clib") / "share" / "opencc" / "t2s.json"
+    if not config.is_file():  # the pure-Python reimplementation installs a module of the same name
+        raise RuntimeError(
+            f"the opencc module at {Path(opencc.__file__).parent} is not OpenCC's own package "
+            "(is opencc-python-reimplemented installed over it?); run: pip uninstall -y "
+            "opencc-python-reimplemented && pip install --force-reinstall opencc"
+        )
+    return opencc.OpenCC(str(config))
 
 
 def to_simplified(text: str) -> str:

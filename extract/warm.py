@@ -13,19 +13,19 @@ from .workers import silence_output  # noqa: E402
 
 silence_output()
 
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+
 from .export import json_adapter  # noqa: E402
 from .normalize import _t2s  # noqa: E402
 from .quality import common_hanzi  # noqa: E402
 from .wordseg import tagger  # noqa: E402
 
-tagger()
-_t2s()
-common_hanzi()
-json_adapter()  # building a serializer for the model takes ~0.1 s
-
-import contextlib  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
+# a set-up that fails (a broken install) is each document's to meet and report, not the server's end
+for prepare in (tagger, _t2s, common_hanzi, json_adapter):  # a serializer for the model takes ~0.1 s
+    with contextlib.suppress(Exception):
+        prepare()
 
 from .batch import rules_for  # noqa: E402
 from .rulefolders import layers  # noqa: E402

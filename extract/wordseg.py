@@ -110,10 +110,13 @@ def load_word_tags(pos_tokenizer, cache_file: Path | None) -> None:
     except Exception:  # absent, unreadable or not ours: built again below
         pass
     pos_tokenizer.load_word_tag(tokenizer.get_dict_file())
-    with contextlib.suppress(OSError):
-        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+    partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+    try:
         partial.write_bytes(marshal.dumps((stamp, pos_tokenizer.word_tag_tab)))
         os.replace(partial, cache_file)
+    except OSError:  # not kept this time (a full disk, a folder in the way): built again next run
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def load_dictionary(tokenizer, cache_file: Path) -> None:

@@ -112,12 +112,18 @@ def read_yaml_file(path: Path) -> YamlFile:
     return YamlFile(path, text, data, root)
 
 
+LIBYAML_MAX_OPENERS = 1000  # libyaml recurses in C without limit: 20,000 nested [ crash the process
+
+
 def compose(text: str) -> yaml.Node | None:
     """The node tree, by libyaml when PyYAML has it (ten times faster: 0.01 s against 0.1 s for the
-    shipped rules); a file libyaml refuses is parsed again by PyYAML's own parser, whose error
-    says where (libyaml counts bytes where PyYAML counts characters)."""
+    shipped rules, whose most bracketed file opens 171); a file libyaml refuses is parsed again by
+    PyYAML's own parser, whose error says where (libyaml counts bytes where PyYAML counts
+    characters). PyYAML alone reads a file that could nest deeply (more [ and { than
+    LIBYAML_MAX_OPENERS: it stops at Python's recursion limit, libyaml at the end of the C stack)
+    or holds a tab (libyaml accepts tabs where PyYAML refuses them: one parser decides)."""
     fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+    if fast is not None and "\t" not in text and text.count("[") + text.count("{") <= LIBYAML_MAX_OPENERS:
         try:
             return yaml.compose(text, Loader=fast)
         except (yaml.YAMLError, RecursionError):

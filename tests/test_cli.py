@@ -314,3 +314,34 @@ def test_a_rows_equal_check_names_its_bad_pattern_and_line(tmp_path: Path) -> No
     (rules / "t.yaml").write_text(body, encoding="utf-8")
     result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
     assert result.exit_code == 1 and "t.yaml:6: tables[0].checks[0].rows_equal.left[0]:" in result.stderr
+
+
+def test_main_called_by_a_program_leaves_its_signal_handlers_alone() -> None:
+    """cli.main() from another program: its own Ctrl-C handler stays, and a thread may call it."""
+    import signal
+    import threading
+
+    from extract import cli
+
+    def mine(_signum: int, _frame: object) -> None:
+        pass
+
+    saved = signal.signal(signal.SIGINT, mine)
+    try:
+        ended: list[object] = []
+
+        def call() -> None:
+            try:
+                cli.main(["rules", "list"])
+            except SystemExit as exc:
+                ended.append(exc.code)
+            except Exception as exc:  # what the test is looking for
+                ended.append(exc)
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        thread.join(60)
+        call()
+        assert ended == [0, 0] and signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, saved)

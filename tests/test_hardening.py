@@ -872,6 +872,12 @@ def test_the_word_tags_are_jiebas_whether_kept_or_built(tmp_path: Path) -> None:
         assert built.word_tag_tab == theirs
         stamp, tags = marshal.loads(kept.read_bytes())
         assert tags == theirs and stamp[0] == jieba.__version__
+    blocked = tmp_path / "blocked.cache"
+    blocked.mkdir()  # a folder where the file should go: not kept, and nothing left behind
+    unkept = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    unkept.tokenizer, unkept.word_tag_tab = jieba.dt, {}
+    load_word_tags(unkept, blocked)
+    assert unkept.word_tag_tab == theirs and [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
     kept.write_bytes(marshal.dumps((stamp, {"测试": "zz"})))  # current stamp: the kept table is the one used
     read_back = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
     read_back.tokenizer, read_back.word_tag_tab = jieba.dt, {}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from extract.normalize import detect_script, join_fragments, normalize_text
@@ -37,3 +40,22 @@ def test_traditional_is_folded_to_simplified() -> None:
 def test_wrapped_lines_join_without_spaces_between_chinese() -> None:
     assert join_fragments(["集体土地所有权登记(注销登", "记)"]) == "集体土地所有权登记(注销登记)"
     assert join_fragments(["smart", "city"]) == "smart city"
+
+
+def test_a_t2s_json_in_the_current_folder_changes_nothing(tmp_path: Path) -> None:
+    """OpenCC takes a configuration named by name from the current folder first: ours is named by
+    its full path, so a user's unrelated t2s.json neither breaks nor changes the conversion."""
+    import subprocess
+    import sys
+
+    (tmp_path / "t2s.json").write_text("{}", encoding="utf-8")
+    code = "from extract.normalize import to_simplified; print(to_simplified('逕洽臺灣'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "径洽台湾", result.stderr[-500:]

@@ -289,6 +289,10 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
             "must not be empty",
         ),
         ('format: x\nmatch: {title: a}\n\ndescribe: "\x01"\n', 4, "is not allowed in YAML"),
+        # nested deeper than any parser's stack: libyaml would crash the process (a segfault)
+        ("format: x\na: " + "[" * 60_000 + "\n", 0, "structures nested too deeply"),
+        # a tab libyaml lets through and PyYAML refuses: one parser decides, the file is refused
+        ("format: x\t\nmatch: {title: a}\n", 1, "YAML syntax error"),
         # after Chinese text: libyaml counts the position in bytes, which would name line 3
         (
             'describe: "中文中文中文中文中文中文\x01"\nformat: x\nmatch: {title: 数据}\nx: 1\n',

@@ -15,16 +15,16 @@ def chars_to_text(chars: list[Char]) -> str:
     if not chars:
         return ""
     lines: list[list[Char]] = []
-    middles = 0.0  # the sum of the last line's characters' middles, kept as they join (not summed again per character)
     for ch in sorted(chars, key=lambda c: (c.top, c.x0)):
-        middle = (ch.top + ch.bottom) / 2
-        if lines and abs(middle - middles / len(lines[-1])) <= max(ch.size, 1) * 0.5:
+        if lines and abs(((ch.top + ch.bottom) / 2) - line_middle(lines[-1])) <= max(ch.size, 1) * 0.5:
             lines[-1].append(ch)
-            middles += middle
         else:
             lines.append([ch])
-            middles = middle
     return join_fragments([line_text(line) for line in lines])
+
+
+def line_middle(line: list[Char]) -> float:
+    return sum((c.top + c.bottom) / 2 for c in line) / len(line)
 
 
 def line_text(chars: list[Char]) -> str:
