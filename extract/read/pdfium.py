@@ -32,8 +32,8 @@ Matrix = tuple[float, float, float, float, float, float]  # (a, b, c, d, e, f), 
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 SUBSET_TAG = re.compile(rb"^[A-Z]{6}\+")
 MAX_FORM_DEPTH = 15  # forms drawing forms: deeper nesting is a loop or a hostile file
-AXIS_SLACK = 1e-6
-PRIVATE_PLANES = 0xF0000  # planes 15-16 are private use: pdfminer reads no character there  # a matrix term this small is zero: the glyph runs along an axis
+AXIS_SLACK = 1e-6  # a matrix term this small is zero: the glyph runs along an axis
+PRIVATE_PLANES = 0xF0000  # planes 15-16 are private use: pdfminer reads no character there
 
 
 class Native:
@@ -258,9 +258,7 @@ def read_glyphs(
         if run is None:
             run = runs[key] = text_run(textpage, index, key, faces, descents, unnamed, upright_page)
         face = run.face
-        advance = face.widths.get(code, -1.0)
-        if advance == -1.0:
-            advance = face.advance(code)
+        advance = face.advance(code)
         if face.afm is not None and advance is not None:
             # a standard font: pdfminer sets it with Adobe's metrics, PDFium with its stand-in's
             shift = drift.get(key, 0.0)
