@@ -3,7 +3,8 @@
 Owns: where jieba keeps its dictionary cache (the user's cache folder, private to them, instead of
 a shared temporary folder where another user could plant the file it loads), keeping its log
 quiet (a failed cache write would otherwise print a traceback in the middle of the batch's
-output), and the tagger apply.py uses to trim labels to their noun phrase.
+output), jieba's word tables kept split by first character so a process reads only the words it
+looks up, and the tagger apply.py uses to trim labels to their noun phrase.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import contextlib
 import io
 import logging
 import marshal
+import mmap
 import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 
 def cache_folder() -> Path | None:
@@ -54,10 +57,12 @@ def tagger():
     # no usable folder: point jieba at one that does not exist, so it rebuilds the dictionary
     # in memory and its (silenced) cache write fails, instead of using a shared temporary folder
     jieba.dt.tmp_dir = str(folder) if folder else os.path.join(os.devnull, "extract")
-    if folder:
-        load_dictionary(jieba.dt, folder / "jieba.cache")
-    jieba.dt.check_initialized()  # builds the dictionary, and its cache, when it was not loaded above
-    load_word_tags(jieba.posseg.dt, folder / "jieba-tags.cache" if folder else None)
+    kept = folder / WORDS_FILE if folder else None
+    if kept is None or not load_words(jieba.posseg.dt, kept):
+        jieba.dt.check_initialized()  # jieba's own: its dictionary cache, or dict.txt (and the cache written)
+        jieba.posseg.dt.load_word_tag(jieba.dt.get_dict_file())
+        if kept is not None:
+            keep_words(jieba.posseg.dt, kept)
     return jieba.posseg
 
 
@@ -79,7 +84,7 @@ def without_pkg_resources() -> Iterator[None]:
 @contextlib.contextmanager
 def word_tags_deferred(tokenizer) -> Iterator[None]:
     """Importing jieba.posseg builds its word-tag table from dict.txt line by line (0.5 s);
-    here it reads an empty dictionary instead, and load_word_tags fills the table after."""
+    here it reads an empty dictionary instead, and tagger() fills the table after."""
     tokenizer.get_dict_file = lambda: io.BytesIO()
     try:
         yield
@@ -87,50 +92,124 @@ def word_tags_deferred(tokenizer) -> Iterator[None]:
         del tokenizer.get_dict_file
 
 
-def load_word_tags(pos_tokenizer, cache_file: Path | None) -> None:
-    """The word-tag table jieba.posseg builds from dict.txt (0.5 s), kept marshalled in our private
-    cache folder (0.14 s to load) under the dictionary file's size, time and jieba's version;
-    built by jieba's own load_word_tag when the kept one is absent, stale or not ours."""
+WORDS_FILE = "jieba-words.cache"
+WORDS_LAYOUT = 1  # bumped when the file's layout changes: an older file is then built again
+
+
+class WordTable(Mapping[str, Any]):
+    """One of jieba's word tables (word → count, word → tag), read a first character at a time from
+    the kept file: a label asks for a few hundred words, so the 500,000 need not all be unmarshalled
+    (0.3 s a process, most of a small run's set-up). Read-only, as jieba treats them when cutting."""
+
+    def __init__(self, blob: Any, base: int, index: dict[str, tuple[int, int]], size: int) -> None:
+        self._blob, self._base, self._index, self._size = blob, base, index, size
+        self._shards: dict[str, dict[str, Any]] = {}
+
+    def _shard(self, first: str) -> dict[str, Any]:
+        shard = self._shards.get(first)
+        if shard is None:
+            span = self._index.get(first)
+            base = self._base
+            shard = self._shards[first] = marshal.loads(self._blob[base + span[0] : base + span[1]]) if span else {}
+        return shard
+
+    def get(self, word: Any, default: Any = None) -> Any:
+        if not isinstance(word, str) or not word:
+            return default
+        return self._shard(word[0]).get(word, default)
+
+    def __getitem__(self, word: str) -> Any:
+        if isinstance(word, str) and word:
+            shard = self._shard(word[0])
+            if word in shard:
+                return shard[word]
+        raise KeyError(word)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and bool(word) and word in self._shard(word[0])
+
+    def __iter__(self) -> Iterator[str]:
+        for first in self._index:
+            yield from self._shard(first)
+
+    def __len__(self) -> int:
+        return self._size
+
+
+def words_stamp() -> list[Any] | None:
+    """What the kept word tables were made from (jieba's version, its dict.txt's path, size and
+    time, our layout); None when jieba has no dict.txt file to stamp."""
     import jieba
 
-    if pos_tokenizer.word_tag_tab:  # jieba.posseg was imported before, and read them itself
-        return
-    tokenizer = pos_tokenizer.tokenizer
     dictionary = Path(jieba.__file__).with_name(jieba.DEFAULT_DICT_NAME)
-    if tokenizer.dictionary is not jieba.DEFAULT_DICT or cache_file is None or not dictionary.is_file():
-        pos_tokenizer.load_word_tag(tokenizer.get_dict_file())
+    try:
+        info = dictionary.stat()
+    except OSError:
+        return None
+    return [WORDS_LAYOUT, jieba.__version__, str(dictionary), info.st_size, info.st_mtime_ns]
+
+
+def load_words(pos_tokenizer, kept: Path) -> bool:
+    """jieba's dictionary and word tags as WordTables over the kept file, when it is current and
+    jieba uses its default dictionary; False (nothing changed) otherwise."""
+    import jieba
+
+    tokenizer = pos_tokenizer.tokenizer
+    if tokenizer.dictionary is not jieba.DEFAULT_DICT or tokenizer.initialized or pos_tokenizer.word_tag_tab:
+        return False
+    stamp = words_stamp()
+    blob = None
+    try:
+        with open(kept, "rb") as handle:
+            blob = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        length = int.from_bytes(blob[:8], "little")
+        kept_stamp, total, (counts_index, counts_size), (tags_index, tags_size) = marshal.loads(blob[8 : 8 + length])
+        if stamp is None or kept_stamp != stamp or not isinstance(total, int) or total <= 0:
+            raise ValueError("made from another dictionary")
+    except Exception:  # absent, unreadable, damaged, stale or not ours: built again by the caller
+        if blob is not None:
+            blob.close()
+        return False
+    base = 8 + length  # the parts start after the header
+    tokenizer.FREQ, tokenizer.total = WordTable(blob, base, counts_index, counts_size), total
+    tokenizer.initialized = True
+    pos_tokenizer.word_tag_tab = WordTable(blob, base, tags_index, tags_size)
+    return True
+
+
+def keep_words(pos_tokenizer, kept: Path) -> None:
+    """Write jieba's loaded dictionary and word tags as the kept file load_words reads: each table
+    split by the words' first character, each part marshalled on its own. Written whole or not at
+    all (a temporary file renamed); a failure only means jieba reads them itself next run."""
+    stamp = words_stamp()
+    if stamp is None:
         return
-    info = dictionary.stat()
-    stamp = [jieba.__version__, str(dictionary), info.st_size, info.st_mtime_ns]
+    parts: list[bytes] = []
+    offset = 0
+
+    def split(table: dict[str, Any]) -> tuple[dict[str, tuple[int, int]], int]:
+        nonlocal offset
+        by_first: dict[str, dict[str, Any]] = {}
+        for word, value in table.items():
+            if word:
+                by_first.setdefault(word[0], {})[word] = value
+        index = {}
+        for first, shard in by_first.items():
+            data = marshal.dumps(shard)
+            index[first] = (offset, offset + len(data))
+            parts.append(data)
+            offset += len(data)
+        return index, len(table)
+
+    counts, tags = split(pos_tokenizer.tokenizer.FREQ), split(pos_tokenizer.word_tag_tab)
+    header = marshal.dumps((stamp, pos_tokenizer.tokenizer.total, counts, tags))
+    partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
     try:
-        kept_stamp, tags = marshal.loads(cache_file.read_bytes())
-        if kept_stamp == stamp and isinstance(tags, dict) and tags:
-            pos_tokenizer.word_tag_tab = tags
-            return
-    except Exception:  # absent, unreadable or not ours: built again below
-        pass
-    pos_tokenizer.load_word_tag(tokenizer.get_dict_file())
-    partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-    try:
-        partial.write_bytes(marshal.dumps((stamp, pos_tokenizer.word_tag_tab)))
-        os.replace(partial, cache_file)
-    except OSError:  # not kept this time (a full disk, a folder in the way): built again next run
+        with open(partial, "wb") as handle:
+            handle.write(len(header).to_bytes(8, "little"))
+            handle.write(header)
+            handle.writelines(parts)
+        os.replace(partial, kept)
+    except OSError:  # not kept this time (a full disk, a folder in the way): jieba reads them next run
         with contextlib.suppress(OSError):
             partial.unlink()
-
-
-def load_dictionary(tokenizer, cache_file: Path) -> None:
-    """The dictionary jieba would load from its cache file, loaded faster: jieba unmarshals it from
-    the open file, which asks the file for each of its 500,000 words (0.8 s); read whole first, it
-    takes 0.2 s. The same file jieba would use (its name for the default dictionary, in our private
-    folder); anything unexpected is left to jieba, which reads or rebuilds it itself."""
-    import jieba
-
-    if tokenizer.dictionary is not jieba.DEFAULT_DICT or tokenizer.cache_file or tokenizer.initialized:
-        return
-    try:
-        freq, total = marshal.loads(cache_file.read_bytes())
-    except Exception:  # absent, unreadable or not jieba's: jieba's own path decides
-        return
-    if isinstance(freq, dict) and isinstance(total, int) and total > 0:
-        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True

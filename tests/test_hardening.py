@@ -822,67 +822,83 @@ def test_library_noise_never_reaches_the_terminal(tmp_path: Path) -> None:
     assert inspected.returncode == 0 and inspected.stderr == ""
 
 
-def test_the_dictionary_is_read_from_jiebas_cache_as_jieba_reads_it(tmp_path: Path) -> None:
-    """wordseg reads jieba's dictionary cache itself (four times faster): the same words and
-    counts jieba reads from the same file, and a file that is not jieba's left to jieba."""
-    import marshal
-
-    import jieba
-
-    from extract.wordseg import load_dictionary, tagger
-
-    tagger()  # the cache file exists once jieba has been set up (read, or built and written)
-    cache_file = Path(jieba.dt.tmp_dir) / "jieba.cache"
-    if not cache_file.is_file():
-        pytest.skip("no writable cache folder for jieba's dictionary on this machine")
-    ours = jieba.Tokenizer()
-    load_dictionary(ours, cache_file)
-    theirs = jieba.Tokenizer()
-    theirs.tmp_dir = jieba.dt.tmp_dir
-    theirs.initialize()
-    assert ours.initialized and len(ours.FREQ) > 300_000
-    assert ours.FREQ == theirs.FREQ and ours.total == theirs.total
-    for foreign in (b"\x00garbage", marshal.dumps(([1], 2)), marshal.dumps(({}, 0))):
-        (tmp_path / "jieba.cache").write_bytes(foreign)
-        other = jieba.Tokenizer()
-        load_dictionary(other, tmp_path / "jieba.cache")
-        assert not other.initialized
-
-
-def test_the_word_tags_are_jiebas_whether_kept_or_built(tmp_path: Path) -> None:
-    """The tagger's word-tag table comes from our kept copy when it is current, else from jieba's
-    own reading of dict.txt: either way the table jieba.posseg builds; a kept file that is not
-    ours, or was made from another dictionary, is built again and replaced."""
-    import marshal
-
+def fresh_pos_tokenizer():
+    """A jieba.posseg tokenizer with nothing loaded, over a new jieba.Tokenizer."""
     import jieba
     import jieba.posseg
 
-    from extract.wordseg import load_word_tags
+    tokenizer = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    tokenizer.tokenizer, tokenizer.word_tag_tab = jieba.Tokenizer(), {}
+    return tokenizer
 
-    theirs = jieba.posseg.POSTokenizer(jieba.dt).word_tag_tab
-    assert len(theirs) > 300_000
-    kept = tmp_path / "tags.cache"
-    for damage in (None, b"\x00garbage", marshal.dumps((["jieba", "other dict.txt", 1, 2], {"字": "x"}))):
-        if damage is not None:
-            kept.write_bytes(damage)
-        built = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-        built.tokenizer, built.word_tag_tab = jieba.dt, {}
-        load_word_tags(built, kept)
-        assert built.word_tag_tab == theirs
-        stamp, tags = marshal.loads(kept.read_bytes())
-        assert tags == theirs and stamp[0] == jieba.__version__
+
+LONG_LABELS = [  # labels over 12 characters, as clean_label cuts them
+    "全市自建业务办理系统接入一窗平台统计表",
+    "累计总归集量较上周增加的数据共享交换次数",
+    "各地区政府信息公开工作年度报告主动公开情况",
+    "一般公共预算财政拨款支出决算表（按功能分类）",
+    "Q3季度ABC公司用电量同比增长率",
+]
+
+
+def test_the_kept_word_tables_are_jiebas(tmp_path: Path) -> None:
+    """The word tables read a first character at a time from our kept file hold exactly the words,
+    counts and tags jieba loads itself, and cut labels into the same words with the same tags."""
+    import jieba
+    import jieba.posseg
+
+    from extract.wordseg import WordTable, keep_words, load_words, tagger
+
+    tagger()
+    theirs = fresh_pos_tokenizer()
+    theirs.tokenizer.tmp_dir = jieba.dt.tmp_dir
+    theirs.tokenizer.initialize()  # jieba's own reading, from its cache or dict.txt
+    theirs.load_word_tag(theirs.tokenizer.get_dict_file())
+    assert len(theirs.tokenizer.FREQ) > 400_000 and len(theirs.word_tag_tab) > 300_000
+    kept = tmp_path / "words.cache"
+    keep_words(theirs, kept)
+    ours = fresh_pos_tokenizer()
+    assert load_words(ours, kept)
+    assert isinstance(ours.tokenizer.FREQ, WordTable) and isinstance(ours.word_tag_tab, WordTable)
+    assert ours.tokenizer.total == theirs.tokenizer.total
+    assert len(ours.tokenizer.FREQ) == len(theirs.tokenizer.FREQ)
+    assert dict(ours.tokenizer.FREQ.items()) == theirs.tokenizer.FREQ
+    assert dict(ours.word_tag_tab.items()) == theirs.word_tag_tab
+    assert "" not in ours.tokenizer.FREQ and ours.tokenizer.FREQ.get("", 7) == 7
+    with pytest.raises(KeyError):
+        ours.tokenizer.FREQ["不是一个词语吧"]
+    for label in LONG_LABELS:
+        assert [tuple(p) for p in ours.cut(label)] == [tuple(p) for p in theirs.cut(label)], label
+
+
+def test_a_kept_word_file_that_is_not_current_is_built_again(tmp_path: Path) -> None:
+    """A kept file that is damaged, not ours, or made from another dictionary is not used (jieba
+    then loads its own), and is written again; a folder where the file goes leaves nothing behind."""
+    import marshal
+
+    import jieba
+
+    from extract.wordseg import keep_words, load_words, tagger, words_stamp
+
+    tagger()
+    source = fresh_pos_tokenizer()
+    source.tokenizer.tmp_dir = jieba.dt.tmp_dir
+    source.tokenizer.initialize()
+    source.load_word_tag(source.tokenizer.get_dict_file())
+    kept = tmp_path / "words.cache"
+    stale = [0, jieba.__version__, "other dict.txt", 1, 2]
+    header = marshal.dumps((stale, 100, ({}, 0), ({}, 0)))
+    for damage in (b"", b"\x00garbage", len(header).to_bytes(8, "little") + header):
+        kept.write_bytes(damage)
+        assert not load_words(fresh_pos_tokenizer(), kept)
+    keep_words(source, kept)
+    assert load_words(fresh_pos_tokenizer(), kept)
+    length = int.from_bytes(kept.read_bytes()[:8], "little")
+    assert marshal.loads(kept.read_bytes()[8 : 8 + length])[0] == words_stamp()
     blocked = tmp_path / "blocked.cache"
-    blocked.mkdir()  # a folder where the file should go: not kept, and nothing left behind
-    unkept = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-    unkept.tokenizer, unkept.word_tag_tab = jieba.dt, {}
-    load_word_tags(unkept, blocked)
-    assert unkept.word_tag_tab == theirs and [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
-    kept.write_bytes(marshal.dumps((stamp, {"测试": "zz"})))  # current stamp: the kept table is the one used
-    read_back = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-    read_back.tokenizer, read_back.word_tag_tab = jieba.dt, {}
-    load_word_tags(read_back, kept)
-    assert read_back.word_tag_tab == {"测试": "zz"}
+    blocked.mkdir()
+    keep_words(source, blocked)
+    assert blocked.is_dir() and [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
 # --------------------------------------------------------------------------- all of it at once
