@@ -206,6 +206,26 @@ class Face:
         return found
 
 
+class Probe:
+    """The out-parameters PDFium's getters write to, made once per page instead of once per call
+    (a ctypes value costs about as much as the call it serves; a page asks ~50,000 times)."""
+
+    __slots__ = ("alpha", "blue", "fill_mode", "green", "matrix", "red", "size", "stroke")
+
+    def __init__(self) -> None:
+        self.matrix = PDFIUM.FS_MATRIX()
+        self.red, self.green, self.blue, self.alpha = (ctypes.c_uint() for _ in range(4))
+        self.size = ctypes.c_float()
+        self.fill_mode, self.stroke = ctypes.c_int(), ctypes.c_int()
+
+    def white(self, getter, *target) -> bool:
+        """Whether PDFium's colour getter (a text's fill, a path's stroke or fill) says white, by
+        the readers' one rule (pages.is_white); no colour is not white."""
+        if not getter(*target, self.red, self.green, self.blue, self.alpha):
+            return False
+        return white_rgb(self.red.value, self.green.value, self.blue.value)
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     """What one text object gives each of its characters."""
@@ -231,6 +251,7 @@ def read_glyphs(
     faces: dict[tuple[int, float], Face] = {}
     drift: dict[int, float] = {}  # per text object: how far Adobe's metrics have moved its glyphs
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    probe = Probe()
     upright_page = frame.ctm[:4] == IDENTITY[:4]
     glyphs: list[Glyph] = []
     append = glyphs.append
@@ -256,7 +277,7 @@ def read_glyphs(
         last_key, last_x, last_y = key, x, y
         run = runs.get(key)
         if run is None:
-            run = runs[key] = text_run(textpage, index, key, faces, descents, unnamed, upright_page)
+            run = runs[key] = text_run(probe, textpage, index, key, faces, descents, unnamed, upright_page)
         face = run.face
         advance = face.advance(code)
         if face.afm is not None and advance is not None:
@@ -277,6 +298,7 @@ def read_glyphs(
 
 
 def text_run(
+    probe: Probe,
     textpage: int,
     index: int,
     obj: int,
@@ -285,10 +307,9 @@ def text_run(
     unnamed: dict[int, tuple[str, float]],
     upright_page: bool,
 ) -> Run:
-    matrix = PDFIUM.FS_MATRIX()
+    matrix, size = probe.matrix, probe.size
     PDFIUM.FPDFText_GetMatrix(textpage, index, matrix)
-    white = painted_white(PDFIUM.FPDFText_GetFillColor, textpage, index)
-    size = ctypes.c_float()
+    white = probe.white(PDFIUM.FPDFText_GetFillColor, textpage, index)
     font = PDFIUM.FPDFTextObj_GetFont(obj) if obj else None
     if not font or not PDFIUM.FPDFTextObj_GetFontSize(obj, size):
         face = Face("", 0, 0.0, 0.0)
@@ -575,6 +596,7 @@ class Drawing:
         self.curves = 0
         self.unnamed_fonts: list[int] = []  # fonts with no /BaseFont, by address, in the order text first uses them
         self.fonts_seen: set[int] = set()
+        self.probe = Probe()
 
     def walk(self, container: int, matrix: Matrix, depth: int, form: bool = False) -> None:
         count = (PDFIUM.FPDFFormObj_CountObjects if form else PDFIUM.FPDFPage_CountObjects)(container)
@@ -614,11 +636,11 @@ class Drawing:
                 self.unnamed_fonts.append(font)
 
     def path(self, obj: int, matrix: Matrix) -> None:
-        fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
-        if not PDFIUM.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
+        probe = self.probe
+        if not PDFIUM.FPDFPath_GetDrawMode(obj, probe.fill_mode, probe.stroke):
             return
-        stroked = bool(stroke.value) and not painted_white(PDFIUM.FPDFPageObj_GetStrokeColor, obj)
-        filled = bool(fill_mode.value) and not painted_white(PDFIUM.FPDFPageObj_GetFillColor, obj)
+        stroked = bool(probe.stroke.value) and not probe.white(PDFIUM.FPDFPageObj_GetStrokeColor, obj)
+        filled = bool(probe.fill_mode.value) and not probe.white(PDFIUM.FPDFPageObj_GetFillColor, obj)
         for shape, points in subpaths(obj, matrix, self.frame):
             self.paint(shape, points, stroked or filled)
 
@@ -647,15 +669,6 @@ class Drawing:
         for (px, py), (qx, qy) in itertools.pairwise(flipped):
             orientation = "v" if px == qx else ("h" if py == qy else None)
             self.strokes.append(Stroke(orientation, min(px, qx), min(py, qy), max(px, qx), max(py, qy), visible))
-
-
-def painted_white(getter, *target) -> bool:
-    """Whether PDFium's colour getter (a text's fill, a path's stroke or fill) says white, by the
-    readers' one rule (pages.is_white); no colour is not white."""
-    red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
-    if not getter(*target, red, green, blue, alpha):
-        return False
-    return white_rgb(red.value, green.value, blue.value)
 
 
 @cache
