@@ -10,7 +10,6 @@ import contextlib
 import os
 import signal
 import sys
-import threading
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -26,7 +25,7 @@ from . import __version__
 from .outdir import CACHE_NAME, OutputError, output_folder
 from .rulefolders import user_rules
 from .settings import LIMITS, OCR, Limits, OcrSettings
-from .workers import prestart
+from .workers import on_main_thread, prestart
 
 if TYPE_CHECKING:
     from .batch import DocResult
@@ -261,10 +260,6 @@ def handle_interrupts() -> None:
     replaced: a program calling main() keeps its own (and a thread may not set one at all)."""
     if on_main_thread() and getattr(signal.getsignal(signal.SIGINT), "hands_over", False):
         signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def on_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
 
 
 def say(message: str) -> None:

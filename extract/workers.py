@@ -145,7 +145,24 @@ def prestart(rule_folders: tuple[str, ...]) -> None:
     from multiprocessing import forkserver
 
     os.environ.setdefault(WARM_RULES, json.dumps(list(rule_folders)))
-    forkserver.ensure_running()
+    # Ctrl-C in a terminal reaches the whole process group: a server still starting Python died
+    # printing a traceback. It starts with Ctrl-C ignored (kept across exec, and Python then
+    # leaves it so); meanwhile this process holds its own Ctrl-C back (blocked, not lost).
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if on_main_thread() else None
+        try:
+            forkserver.ensure_running()
+        finally:
+            if handler is not None:
+                signal.signal(signal.SIGINT, handler)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def on_main_thread() -> bool:
+    """Signal handlers can only be set from the main thread (a program may call us from another)."""
+    return threading.current_thread() is threading.main_thread()
 
 
 def start_worker(context: Any, function: Callable[..., Any]) -> Slot:

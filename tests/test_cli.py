@@ -345,3 +345,28 @@ def test_main_called_by_a_program_leaves_its_signal_handlers_alone() -> None:
         assert ended == [0, 0] and signal.getsignal(signal.SIGINT) is mine
     finally:
         signal.signal(signal.SIGINT, saved)
+
+
+def test_a_run_starts_the_workers_set_up_before_loading_the_command_line(tmp_path: Path, monkeypatch) -> None:
+    """`extract FILES` starts the fork server (its set-up is every run's longest wait) from a glance
+    at the arguments, before the command line module is even imported; with the rule folders the
+    run names. Subcommands, help and an output folder whose cache will serve the documents do not."""
+    import extract.__main__ as entry
+    import extract.cli
+    import extract.workers
+    from extract.rulefolders import user_rules
+
+    calls: list[object] = []
+    monkeypatch.setattr(extract.workers, "prestart", lambda folders: calls.append(folders))
+    monkeypatch.setattr(extract.cli, "main", lambda: calls.append("command line"))
+    own = tmp_path / "rules"
+    monkeypatch.setattr(sys, "argv", ["extract", "a.pdf", "--rules", str(own), "-o", str(tmp_path / "out")])
+    entry.main()
+    assert calls == [user_rules(own), "command line"]
+    assert entry.rules_if_reading(["run", "a.pdf", f"--rules={own}"]) == user_rules(own)
+    assert entry.rules_if_reading(["a.pdf", "-o", str(tmp_path / "out")]) == user_rules(None)
+    for args in (["rules", "list"], ["inspect", "a.pdf"], ["--help"], ["a.pdf", "-h"], ["--version"], []):
+        assert entry.rules_if_reading(args) is None, args
+    (tmp_path / "out" / ".cache").mkdir(parents=True)  # a re-run: the cache answers, no workers needed
+    assert entry.rules_if_reading(["a.pdf", "-o", str(tmp_path / "out")]) is None
+    assert entry.rules_if_reading(["a.pdf", "--output", str(tmp_path / "out"), "--no-cache"]) == user_rules(None)

@@ -1268,6 +1268,46 @@ def test_early_ctrl_c_is_one_line_never_a_traceback(tmp_path: Path) -> None:
         assert "Traceback" not in stderr and len(stderr.splitlines()) == 1, (delay, stderr)
 
 
+@needs_linux
+def test_ctrl_c_in_the_terminal_while_the_workers_start_is_one_line(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the whole process group: the fork server, started in the first
+    tenth of a second, printed a traceback (or "Fatal Python error") when it came during its own
+    start. One line, exit 130, and every process gone soon after, whenever it comes."""
+    for delay in (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "extract", str(SMALL), "-o", str(tmp_path / f"out{delay}"), "--jobs", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            start_new_session=True,  # a group of its own, as a terminal gives a command
+        )
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        if process.returncode == 0:
+            continue  # finished before the signal
+        assert process.returncode == 130 and len(stderr.splitlines()) == 1, (delay, stderr)
+        deadline = time.monotonic() + 10
+        while group_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group_members(process.pid), delay
+
+
+def group_members(group: int) -> set[int]:
+    """The live processes of a process group, from /proc."""
+    members = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split() if stat else []
+        if fields and fields[0] != "Z" and int(fields[2]) == group:
+            members.add(int(entry.name))
+    return members
+
+
 def test_a_missing_rules_folder_is_a_usage_error_and_cwd_rules_are_not_picked_up(tmp_path: Path) -> None:
     result = extract(str(SMALL), "-o", str(tmp_path / "out"), "--rules", str(tmp_path / "nowhere"))
     assert (
