@@ -135,6 +135,13 @@ def run(
         ),
     ] = Reader.pdfium,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="CSV files start with a byte-order mark, so Excel opens them as UTF-8 instead of garbling the Chinese (pandas, DuckDB and frictionless read them as before).",
+        ),
+    ] = False,
 ) -> None:
     if on_main_thread():  # a thread may not set handlers: a program calling main() from one
         signal.signal(signal.SIGTERM, interrupt)
@@ -167,7 +174,9 @@ def run(
             )
             try:
                 counts: dict[str, int] = {}
-                folder.publish(lambda staging: counts.update(write_outputs(results, staging, fmt.value, cache_dir)))
+                folder.publish(
+                    lambda staging: counts.update(write_outputs(results, staging, fmt.value, cache_dir, excel))
+                )
             except OSError as exc:
                 say(f"{output}: cannot write the outputs ({exc.strerror or exc}); the previous outputs are unchanged")
                 raise typer.Exit(1) from exc

@@ -56,7 +56,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("heading", "string"),
         ("items", "string"),
         ("page", "integer"),
-        ("bbox", "string"),
+        ("bbox", "array"),
         ("text", "string"),
     ],
     "tables": [
@@ -91,7 +91,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("raw", "string"),
         ("approx", "boolean"),
         ("page", "integer"),
-        ("bbox", "string"),
+        ("bbox", "array"),
         ("source", "string"),
         ("rule", "string"),
         ("is_total", "boolean"),
@@ -119,7 +119,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("actual", "number"),
         ("detail", "string"),
         ("page", "integer"),
-        ("bbox", "string"),
+        ("bbox", "array"),
     ],
 }
 DESCRIPTIONS = {
@@ -289,13 +289,15 @@ ROWS = {
 
 # --------------------------------------------------------------------------- writing
 def write_outputs(
-    results: list[DocResult], out: Path, fmt: str = "csv", cache_dir: Path | None = None
+    results: list[DocResult], out: Path, fmt: str = "csv", cache_dir: Path | None = None, bom: bool = False
 ) -> dict[str, int]:
     """Every output file into ``out``; returns the row count of each dataset. With ``cache_dir``,
-    each document's CSV outputs are kept there too, for the next run to copy (cache.Rendered)."""
+    each document's CSV outputs are kept there too, for the next run to copy (cache.Rendered).
+    ``bom``: every CSV file starts with UTF-8's byte-order mark (``--excel``: Excel then reads
+    it as UTF-8, not the system's code page; pandas, DuckDB and frictionless skip it)."""
     results = sorted(results, key=lambda r: r.doc_id)
     if fmt == "csv":
-        return write_csv_outputs(results, out, cache_dir)
+        return write_csv_outputs(results, out, cache_dir, bom)
     if any(r.pieces is not None for r in results):  # their documents were not sent back: nothing to convert
         raise ValueError(f"results made for CSV output (run_batch's rendered_format) cannot be written as {fmt}")
     datasets = {name: list(ROWS[name](results)) for name in SCHEMAS}
@@ -308,11 +310,12 @@ def write_outputs(
             write_dataset(out, name, [c for c, _ in columns], datasets[name], fmt)
         for r in readable(results):
             for t in r.document.tables:
-                write_document_files(out, {table_file(r.doc_id, t): encoded(table_csv(t))})
+                write_document_files(out, {table_file(r.doc_id, t): encoded(table_csv(t))}, bom)
     for r in results:
         write_document_files(out, {f"json/{r.doc_id}.json": json_bytes(r)})
-    write_datapackage(out, fmt)
-    return {name: len(rows) for name, rows in datasets.items()}
+    counts = {name: len(rows) for name, rows in datasets.items()}
+    write_datapackage(out, fmt, counts, datasets["tables"])
+    return counts
 
 
 @dataclass(frozen=True)
@@ -326,14 +329,14 @@ class Pieces:
     counts: dict[str, int]
 
 
-def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | None) -> dict[str, int]:
+def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | None, bom: bool = False) -> dict[str, int]:
     """The datasets written document by document (rows in the same order as one sorted pass would
     give), so a run holds one document's outputs in memory, not the batch's."""
     counts = dict.fromkeys(SCHEMAS, 0)
     with contextlib.ExitStack() as stack:
         handles = {name: stack.enter_context(open(out / f"{name}.csv", "wb")) for name in SCHEMAS}
         for name, columns in SCHEMAS.items():
-            handles[name].write(encoded(csv_text([[c for c, _ in columns]])))
+            handles[name].write((codecs.BOM_UTF8 if bom else b"") + encoded(csv_text([[c for c, _ in columns]])))
         for r in results:
             part = r.pieces if r.pieces is not None else kept(r, pieces(r), cache_dir)
             for name, handle in handles.items():
@@ -344,8 +347,8 @@ def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | Non
                 else:
                     handle.write(rows)
                 counts[name] += part.counts[name]
-            write_document_files(out, part.files)
-    write_datapackage(out, "csv")
+            write_document_files(out, part.files, bom)
+    write_datapackage(out, "csv", counts)
     return counts
 
 
@@ -382,11 +385,21 @@ def pieces(r: DocResult) -> Pieces:
     return Pieces(rows, files, counts)
 
 
-def write_document_files(out: Path, files: dict[str, bytes | Path]) -> None:
+def write_document_files(out: Path, files: dict[str, bytes | Path], bom: bool = False) -> None:
+    """A document's own files; ``bom``: its CSV files start with the byte-order mark (kept files
+    never have one, so the cache serves runs with and without --excel alike)."""
     for name, content in files.items():
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Path):
+        if bom and name.endswith(".csv"):
+            with open(target, "wb") as handle:
+                handle.write(codecs.BOM_UTF8)
+                if isinstance(content, Path):
+                    with open(content, "rb") as source:
+                        shutil.copyfileobj(source, handle)
+                else:
+                    handle.write(content)
+        elif isinstance(content, Path):
             shutil.copyfile(content, target)
         else:
             target.write_bytes(content)
@@ -408,7 +421,23 @@ def table_file(doc_id: str, table: Any) -> str:
 
 
 def table_csv(table: Any) -> str:
-    return csv_text([table.header, *([c.text for c in row] for row in table.rows)])
+    return csv_text([column_labels(table.header), *([c.text for c in row] for row in table.rows)])
+
+
+def column_labels(header: list[str]) -> list[str]:
+    """The header as printed, made usable as column names (pandas, DuckDB and the data package
+    need them named and distinct): a blank one is named by its position (列1), a repeated one
+    numbered (金额 (2)). The document's JSON keeps the header exactly as printed."""
+    labels: list[str] = []
+    taken: set[str] = set()
+    for position, text in enumerate(header, start=1):
+        base = " ".join(str(text).split()) or f"列{position}"
+        label, copy = base, 2
+        while label in taken:
+            label, copy = f"{base} ({copy})", copy + 1
+        taken.add(label)
+        labels.append(label)
+    return labels
 
 
 @dataclass(frozen=True)
@@ -495,26 +524,11 @@ def document_json(r: DocResult) -> dict[str, Any]:
     }
 
 
-def write_datapackage(out: Path, fmt: str) -> None:
+def write_datapackage(out: Path, fmt: str, counts: dict[str, int], tables: list[dict[str, Any]] | None = None) -> None:
+    """datapackage.json (datapackage.py); the workbook describes itself."""
     if fmt == "xlsx":
-        return  # the workbook describes itself; the data package covers the file formats
-    suffix = {"csv": "csv", "json": "json", "parquet": "parquet"}[fmt]
-    resources = []
-    for name, columns in SCHEMAS.items():
-        resource: dict[str, Any] = {
-            "name": name,
-            "path": f"{name}.{suffix}",
-            "description": DESCRIPTIONS[name],
-            "format": suffix,
-            "schema": {"fields": [{"name": c, "type": t} for c, t in columns]},
-        }
-        if fmt == "csv":
-            resource.update({"mediatype": "text/csv", "encoding": "utf-8"})
-        resources.append(resource)
-    package = {
-        "name": "extract-output",
-        "profile": "tabular-data-package" if fmt == "csv" else "data-package",
-        "resources": resources,
-    }
-    with open_text(out / "datapackage.json") as handle:
-        json.dump(package, handle, ensure_ascii=False, indent=1)
+        return
+    from .datapackage import write_datapackage as write_package
+
+    listed = None if tables is None else [(t["doc_id"], t["table_id"], t["title"] or "", t["file"]) for t in tables]
+    write_package(out, fmt, SCHEMAS, DESCRIPTIONS, counts, listed)

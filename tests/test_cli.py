@@ -65,7 +65,7 @@ def test_run_writes_every_dataset(tmp_path: Path) -> None:
     assert (
         (out / "tables" / "zhejiang-notice-2018-30" / "t01.csv")
         .read_text(encoding="utf-8")
-        .startswith(",工作任务,责任单位,时间要求")
+        .startswith("列1,工作任务,责任单位,时间要求")  # the blank printed header named by its position
     )
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert {r["name"] for r in package["resources"]} == {
@@ -75,6 +75,7 @@ def test_run_writes_every_dataset(tmp_path: Path) -> None:
         "metrics",
         "deadlines",
         "checks",
+        "table-zhejiang-notice-2018-30-t01",
     }
     assert (
         json.loads((out / "json" / "shaoxing-annual-2020.json").read_text(encoding="utf-8"))["document"]["meta"][
@@ -370,3 +371,93 @@ def test_a_run_starts_the_workers_set_up_before_loading_the_command_line(tmp_pat
     (tmp_path / "out" / ".cache").mkdir(parents=True)  # a re-run: the cache answers, no workers needed
     assert entry.rules_if_reading(["a.pdf", "-o", str(tmp_path / "out")]) is None
     assert entry.rules_if_reading(["a.pdf", "--output", str(tmp_path / "out"), "--no-cache"]) == user_rules(None)
+
+
+# --------------------------------------------------------------------------- data package and Excel
+def frictionless_errors(package: Path) -> list[str]:
+    import frictionless
+
+    report = frictionless.validate(str(package))
+    return [f"{task.name}: {error.message}" for task in report.tasks for error in task.errors] + [
+        e.message for e in report.errors
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_data_package_is_valid_under_frictionless(tmp_path: Path, fmt: str) -> None:
+    """datapackage.json passes `frictionless validate` (data checked against the schemas, keys
+    included), describes every field, ties every dataset to documents by doc_id, and lists every
+    table file with its title; a blank or repeated printed header gets a usable column name."""
+    out = tmp_path / "out"
+    assert invoke("run", str(SMALL), str(NOTICE), "-o", str(out), "--format", fmt, "--jobs", "1").exit_code == 0
+    assert frictionless_errors(out / "datapackage.json") == []
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    resources = {r["name"]: r for r in package["resources"]}
+    datasets = ["documents", "sections", "tables", "metrics", "deadlines", "checks"]
+    for name in datasets:
+        schema = resources[name]["schema"]
+        rows = len(json.loads((out / f"{name}.json").read_text(encoding="utf-8"))) if fmt == "json" else 1
+        assert resources[name].get("profile") == ("tabular-data-resource" if rows else None), name
+        assert all(f["description"] for f in schema["fields"]), name
+        if name != "documents":
+            assert schema["foreignKeys"] == [
+                {"fields": ["doc_id"], "reference": {"resource": "documents", "fields": ["doc_id"]}}
+            ]
+    assert resources["documents"]["schema"]["primaryKey"] == ["doc_id"]
+    tables = [r for r in package["resources"] if r["name"] not in datasets]
+    listed = (
+        json.loads((out / "tables.json").read_text(encoding="utf-8")) if fmt == "json" else read_csv(out / "tables.csv")
+    )
+    assert [(t["path"], t["title"]) for t in tables] == [(row["file"], row["title"]) for row in listed]
+    assert len(tables) == len(list((out / "tables").glob("*/*.csv"))) >= 1
+    notice_table = next(t for t in tables if t["path"] == "tables/zhejiang-notice-2018-30/t01.csv")
+    assert [f["name"] for f in notice_table["schema"]["fields"]] == ["列1", "工作任务", "责任单位", "时间要求"]
+
+
+def test_every_output_column_is_described() -> None:
+    from extract.datapackage import FIELDS
+    from extract.export import SCHEMAS
+
+    assert {name: [c for c, _ in columns] for name, columns in SCHEMAS.items()} == {
+        name: list(described) for name, described in FIELDS.items()
+    }
+
+
+def test_column_labels_are_named_and_distinct() -> None:
+    from extract.export import column_labels
+
+    assert column_labels(["", "金额", "金额", " 金额 ", "金额 (2)", "合 计"]) == [
+        "列1",
+        "金额",
+        "金额 (2)",
+        "金额 (3)",
+        "金额 (2) (2)",
+        "合 计",
+    ]
+
+
+def test_excel_csvs_start_with_a_byte_order_mark_and_still_read_cleanly(tmp_path: Path) -> None:
+    """--excel: every CSV file starts with UTF-8's byte-order mark (Excel on a Chinese Windows
+    reads it as UTF-8 instead of GBK); pandas, DuckDB and frictionless read the same columns and
+    rows as without it. Without --excel, no mark."""
+    import duckdb
+    import pandas as pd
+
+    plain, marked = tmp_path / "plain", tmp_path / "marked"
+    assert invoke("run", str(NOTICE), "-o", str(plain), "--jobs", "1").exit_code == 0
+    assert invoke("run", str(NOTICE), "-o", str(marked), "--jobs", "1", "--excel").exit_code == 0
+    files = sorted(p.relative_to(marked) for p in marked.rglob("*.csv") if ".cache" not in p.parts)
+    assert len(files) == 7 and files == sorted(
+        p.relative_to(plain) for p in plain.rglob("*.csv") if ".cache" not in p.parts
+    )
+    for name in files:
+        assert (marked / name).read_bytes() == b"\xef\xbb\xbf" + (plain / name).read_bytes(), name
+        with_mark = pd.read_csv(marked / name, dtype=str, keep_default_na=False)
+        assert with_mark.equals(pd.read_csv(plain / name, dtype=str, keep_default_na=False)), name
+        assert with_mark.columns[0] in ("doc_id", "列1"), name
+        query = "select * from read_csv(?, all_varchar=true)"
+        assert (
+            duckdb.execute(query, [str(marked / name)]).fetchall()
+            == duckdb.execute(query, [str(plain / name)]).fetchall()
+        )
+    assert frictionless_errors(marked / "datapackage.json") == []
