@@ -41,16 +41,25 @@ Examples:
   extract rules list                       # every report format, its file and what it matches
   extract rules show extract/rules/hangzhou-weekly-bulletin.yaml corpus/hangzhou-weekly-2018-08-03.pdf
   extract inspect corpus/zhejiang-notice-2018-30.pdf --page 10 --png page10.png
+
+\b
+Commands: run (the default: `extract FILES` is `extract run FILES`), rules (check, list, show),
+inspect. `extract COMMAND -h` for each; `extract --install-completion` for shell completion.
 """
+HELP = ["-h", "--help"]
 
 app = typer.Typer(
     help="Turn Chinese government PDFs and notices into tidy datasets (CSV/JSON/Parquet), every number traceable to its page.\n"
     + EXAMPLES,
-    add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
+    context_settings={"help_option_names": HELP},
 )
-rules_app = typer.Typer(help="Check rule files, or show what a rule file pulls from a document.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Check rule files, or show what a rule file pulls from a document.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": HELP},
+)
 app.add_typer(rules_app, name="rules")
 # markup off: document text, paths and library messages may hold [brackets] rich would read as tags
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -504,12 +513,15 @@ def draw_page(file: Path, page: int, png: Path, doc, records) -> None:
 
 # --------------------------------------------------------------------------- entry point
 COMMANDS = {"run", "rules", "inspect"}
+TOP_LEVEL = {"--version", "--install-completion", "--show-completion"}  # the app's own options, not run's
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`extract FILES…` runs the extraction; `extract rules …` and `extract inspect …` are subcommands."""
+    """`extract FILES…` runs the extraction; `extract rules …` and `extract inspect …` are subcommands.
+    `extract -h` is run's help (its options, the examples, the other commands): what most people
+    came for."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] not in COMMANDS and not (args[0].startswith("-") and args[0] in ("--help", "-h", "--version")):
+    if args and args[0] not in COMMANDS and args[0] not in TOP_LEVEL:
         args.insert(0, "run")
     if args[:1] != ["run"]:
         handle_interrupts()  # run does so itself, once it has what it needs to clean up

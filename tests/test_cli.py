@@ -461,3 +461,53 @@ def test_excel_csvs_start_with_a_byte_order_mark_and_still_read_cleanly(tmp_path
             == duckdb.execute(query, [str(plain / name)]).fetchall()
         )
     assert frictionless_errors(marked / "datapackage.json") == []
+
+
+def run_extract(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "extract", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
+
+
+def test_dash_h_is_help_and_shows_the_options_people_need() -> None:
+    """-h works wherever --help does; `extract -h` shows the run options (-o, --format…), the
+    examples and the other commands, not only a list of commands."""
+    top = run_extract("-h")
+    assert top.returncode == 0 and top.stdout == run_extract("--help").stdout
+    for option in (
+        "-o, --output",
+        "--format",
+        "--jobs",
+        "--excel",
+        "--ocr",
+        "-h, --help",
+        "extract rules list",
+        "inspect",
+    ):
+        assert option in top.stdout, option
+    for command in (["rules", "-h"], ["rules", "list", "-h"], ["inspect", "-h"], ["run", "-h"]):
+        shown = run_extract(*command)
+        assert shown.returncode == 0 and shown.stdout.startswith(f"Usage: extract {command[0]}"), command
+    version = run_extract("--version")
+    assert version.returncode == 0 and version.stdout.startswith("extract ")
+
+
+def test_shell_completion(tmp_path: Path) -> None:
+    """`extract --show-completion bash` prints a completion script, and completing through it offers
+    the commands, the run options and an option's choices."""
+    script = run_extract("--show-completion", "bash")
+    assert script.returncode == 0 and "_EXTRACT_COMPLETE" in script.stdout
+
+    def offered(words: str, index: int) -> list[str]:
+        done = run_extract(env={"_EXTRACT_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(index)})
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert offered("extract ", 1) == ["run", "inspect", "rules"]
+    assert offered("extract rules ", 2) == ["check", "list", "show"]
+    assert offered("extract run --for", 2) == ["--format"]
+    assert offered("extract run --format ", 3) == ["csv", "json", "parquet", "xlsx"]
