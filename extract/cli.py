@@ -10,14 +10,15 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 from rich.tree import Tree
 
@@ -234,13 +235,12 @@ def extract_all(
             reader=reader,
             rendered_format=rendered_format,
         )
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("extracting", total=len(files))
+    with Progress(*BatchProgress.COLUMNS, console=err, transient=True) as progress:
+        bar = BatchProgress(progress, len(files))
 
         def advance(result: DocResult) -> None:
             report(result)
-            progress.advance(task)
+            bar.done()
 
         return run_batch(
             files,
@@ -248,11 +248,47 @@ def extract_all(
             jobs,
             cache,
             advance,
+            bar.heard,
             limits=limits,
             ocr=ocr,
             reader=reader,
             rendered_format=rendered_format,
         )
+
+
+class BatchProgress:
+    """The progress bar: documents done of all, the file a worker started last, pages read per
+    second so far, and the time left (rich's estimate from the documents done)."""
+
+    COLUMNS = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress, self.pages, self.started = progress, 0, time.monotonic()
+        self.task = progress.add_task("extracting", total=total, rate="")
+
+    def heard(self, info: dict[str, Any]) -> None:
+        """A worker's news: a document started (its file shown) or a page read."""
+        if info.get("started") and info.get("path"):
+            self.progress.update(self.task, description=shortened(str(info["path"])))
+        if "page" in info:
+            self.pages += 1
+            rate = self.pages / max(time.monotonic() - self.started, 1e-6)
+            self.progress.update(self.task, rate=f"{rate:.0f} pages/s")
+
+    def done(self) -> None:
+        self.progress.advance(self.task)
+
+
+def shortened(path: str, width: int = 40) -> str:
+    """A file's name as the bar shows it: the name only, its middle elided past ``width``."""
+    name = Path(path).name
+    return name if len(name) <= width else f"{name[: width // 2 - 1]}…{name[-(width // 2) :]}"
 
 
 def unique(files: list[Path]) -> list[Path]:

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -511,3 +512,57 @@ def test_shell_completion(tmp_path: Path) -> None:
     assert offered("extract rules ", 2) == ["check", "list", "show"]
     assert offered("extract run --for", 2) == ["--format"]
     assert offered("extract run --format ", 3) == ["csv", "json", "parquet", "xlsx"]
+
+
+def test_the_progress_bar_shows_the_file_pages_per_second_and_the_time_left() -> None:
+    """What a worker reports moves the bar: the file it started is shown, each page read counts
+    toward pages/s, each document done toward the count and rich's estimate of the time left."""
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from extract.cli import BatchProgress, shortened
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=160, color_system=None)
+    with Progress(*BatchProgress.COLUMNS, console=console, auto_refresh=False) as progress:
+        bar = BatchProgress(progress, total=3)
+        bar.heard({"path": "reports/2023/杭州市数据资源管理局每周通报.pdf", "started": True})
+        for page in range(1, 11):
+            bar.heard({"path": "reports/2023/杭州市数据资源管理局每周通报.pdf", "page": page})
+        bar.done()
+        time.sleep(0.05)  # rich estimates the time left from the pace of at least two documents
+        bar.done()
+        progress.refresh()
+        shown = progress.get_renderable()
+        console.print(shown)
+    text = screen.getvalue().split("\r")[-1]  # the bar as last drawn
+    assert "杭州市数据资源管理局每周通报.pdf" in text and "reports/2023" not in text
+    assert "2/3" in text and " pages/s" in text and "-:--:--" not in text
+    task = progress.tasks[0]
+    assert task.completed == 2 and task.time_remaining is not None
+    assert bar.pages == 10
+    assert shortened("a" * 30 + "b" * 30 + ".pdf") == "a" * 19 + "…" + "b" * 16 + ".pdf"
+
+
+def test_on_a_terminal_the_bar_hears_the_workers(monkeypatch) -> None:
+    """A batch on a terminal feeds the bar what its workers report: the document started, by
+    path, and each page read."""
+    import io
+
+    import extract.cli as cli
+    from extract.rulefolders import user_rules
+    from extract.settings import LIMITS
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    heard: list[dict] = []
+    monkeypatch.setattr(cli.sys, "stderr", Terminal())
+    monkeypatch.setattr(cli.BatchProgress, "heard", lambda self, info: heard.append(info))
+    results = cli.extract_all([SMALL], user_rules(None), 1, None, LIMITS, quiet=False)
+    assert [r.status for r in results] == ["ok"]
+    assert {"path": str(SMALL), "started": True} in heard
+    assert sorted(i["page"] for i in heard if "page" in i) == list(range(1, 7))
