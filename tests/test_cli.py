@@ -358,6 +358,7 @@ def test_a_run_starts_the_workers_set_up_before_loading_the_command_line(tmp_pat
     import extract.workers
     from extract.rulefolders import user_rules
 
+    monkeypatch.chdir(tmp_path)  # the default output/ of a run in the current folder would hold a cache
     calls: list[object] = []
     monkeypatch.setattr(extract.workers, "prestart", lambda folders: calls.append(folders))
     monkeypatch.setattr(extract.cli, "main", lambda: calls.append("command line"))
