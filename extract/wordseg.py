@@ -18,7 +18,7 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, MutableMapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,14 @@ def tagger():
     jieba.dt.tmp_dir = str(folder) if folder else os.path.join(os.devnull, "extract")
     kept = folder / WORDS_FILE if folder else None
     if kept is None or not load_words(jieba.posseg.dt, kept):
+        # kept only from jieba's own tables as dict.txt gives them: not when this process set jieba
+        # up before us (another dictionary, words added), whose tables would pass for dict.txt's
+        fresh = jieba.dt.dictionary is jieba.DEFAULT_DICT and not jieba.dt.initialized
         jieba.dt.check_initialized()  # jieba's own: its dictionary cache, or dict.txt (and the cache written)
-        jieba.posseg.dt.load_word_tag(jieba.dt.get_dict_file())
-        if kept is not None:
-            keep_words(jieba.posseg.dt, kept)
+        if not jieba.posseg.dt.word_tag_tab:
+            jieba.posseg.dt.load_word_tag(jieba.dt.get_dict_file())
+            if kept is not None and fresh:
+                keep_words(jieba.posseg.dt, kept)
     return jieba.posseg
 
 
@@ -96,10 +100,11 @@ WORDS_FILE = "jieba-words.cache"
 WORDS_LAYOUT = 1  # bumped when the file's layout changes: an older file is then built again
 
 
-class WordTable(Mapping[str, Any]):
+class WordTable(MutableMapping[str, Any]):
     """One of jieba's word tables (word → count, word → tag), read a first character at a time from
     the kept file: a label asks for a few hundred words, so the 500,000 need not all be unmarshalled
-    (0.3 s a process, most of a small run's set-up). Read-only, as jieba treats them when cutting."""
+    (0.3 s a process, most of a small run's set-up). Writable as jieba's own dicts are (add_word,
+    load_userdict and suggest_freq write to them), in memory only."""
 
     def __init__(self, blob: Any, base: int, index: dict[str, tuple[int, int]], size: int) -> None:
         self._blob, self._base, self._index, self._size = blob, base, index, size
@@ -128,9 +133,22 @@ class WordTable(Mapping[str, Any]):
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and bool(word) and word in self._shard(word[0])
 
+    def __setitem__(self, word: str, value: Any) -> None:
+        if not isinstance(word, str) or not word:
+            raise KeyError(word)
+        shard = self._shard(word[0])
+        self._size += word not in shard
+        shard[word] = value
+
+    def __delitem__(self, word: str) -> None:
+        if word not in self:
+            raise KeyError(word)
+        del self._shards[word[0]][word]
+        self._size -= 1
+
     def __iter__(self) -> Iterator[str]:
-        for first in self._index:
-            yield from self._shard(first)
+        for first in dict.fromkeys([*self._index, *self._shards]):  # with parts only added in memory
+            yield from list(self._shard(first))
 
     def __len__(self) -> int:
         return self._size
@@ -166,6 +184,9 @@ def load_words(pos_tokenizer, kept: Path) -> bool:
         kept_stamp, total, (counts_index, counts_size), (tags_index, tags_size) = marshal.loads(blob[8 : 8 + length])
         if stamp is None or kept_stamp != stamp or not isinstance(total, int) or total <= 0:
             raise ValueError("made from another dictionary")
+        ends = [end for index in (counts_index, tags_index) for _, end in index.values()]
+        if len(blob) != 8 + length + max(ends, default=0):  # cut short (a full disk, a copy stopped)
+            raise ValueError("not whole")
     except Exception:  # absent, unreadable, damaged, stale or not ours: built again by the caller
         if blob is not None:
             blob.close()

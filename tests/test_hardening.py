@@ -901,6 +901,60 @@ def test_a_kept_word_file_that_is_not_current_is_built_again(tmp_path: Path) -> 
     assert blocked.is_dir() and [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
+def test_a_kept_word_file_cut_short_is_not_used(tmp_path: Path) -> None:
+    """A kept word file cut short (a full disk, a copy stopped) has a whole header: it is not used,
+    or every label cut later would fail to read its part of the table."""
+    import jieba
+
+    from extract.wordseg import keep_words, load_words, tagger
+
+    tagger()
+    source = fresh_pos_tokenizer()
+    source.tokenizer.tmp_dir = jieba.dt.tmp_dir
+    source.tokenizer.initialize()
+    source.load_word_tag(source.tokenizer.get_dict_file())
+    kept = tmp_path / "words.cache"
+    keep_words(source, kept)
+    whole = kept.read_bytes()
+    for cut in (len(whole) - 1, len(whole) * 2 // 3):
+        kept.write_bytes(whole[:cut])
+        assert not load_words(fresh_pos_tokenizer(), kept), cut
+    kept.write_bytes(whole)
+    assert load_words(fresh_pos_tokenizer(), kept)
+
+
+def test_jieba_set_up_before_us_is_neither_kept_nor_broken(tmp_path: Path) -> None:
+    """A program that set jieba up itself (a word added) before extract's tagger: its tables are not
+    kept as dict.txt's for later runs; and after the tagger, jieba's add_word still works."""
+    script = """
+import sys, jieba
+jieba.add_word("人民政府办公厅关于", 10**9)
+from extract.wordseg import tagger
+tagger()
+print(list(jieba.posseg.cut("浙江省人民政府办公厅关于印发"))[1].word)
+"""
+    later = """
+import jieba
+from extract.wordseg import tagger
+tagger()
+print([p.word for p in jieba.posseg.cut("浙江省人民政府办公厅关于印发")])
+jieba.add_word("办公厅关于印发", 10**9)
+print([p.word for p in jieba.posseg.cut("浙江省人民政府办公厅关于印发")])
+"""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == 0 and first.stdout.strip() == "人民政府办公厅关于", first.stderr
+    assert not (tmp_path / "cache" / "extract" / "jieba-words.cache").exists()
+    for _ in range(2):  # the first builds and keeps the tables, the second reads them
+        run = subprocess.run([sys.executable, "-c", later], capture_output=True, text=True, env=env, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines() == [
+            "['浙江省人民政府', '办公厅', '关于', '印发']",
+            "['浙江省人民政府', '办公厅关于印发']",
+        ]
+    assert (tmp_path / "cache" / "extract" / "jieba-words.cache").is_file()
+
+
 # --------------------------------------------------------------------------- all of it at once
 def test_a_batch_of_hostile_files_beside_good_ones(tmp_path: Path) -> None:
     folder = tmp_path / "downloads"
