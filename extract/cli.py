@@ -261,7 +261,7 @@ class BatchProgress:
     second so far, and the time left (rich's estimate from the documents done)."""
 
     COLUMNS = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name with [brackets] is not markup
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"),
@@ -275,7 +275,7 @@ class BatchProgress:
     def heard(self, info: dict[str, Any]) -> None:
         """A worker's news: a document started (its file shown) or a page read."""
         if info.get("started") and info.get("path"):
-            self.progress.update(self.task, description=shortened(str(info["path"])))
+            self.progress.update(self.task, description=printable(shortened(str(info["path"]))))
         if "page" in info:
             self.pages += 1
             rate = self.pages / max(time.monotonic() - self.started, 1e-6)

@@ -12,6 +12,7 @@ as freshly made ones are.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -174,7 +175,7 @@ def table_resources(out: Path, listed: list[tuple[str, str, str, str]], taken: s
                 header = next(csv.reader(handle), [])
         except OSError:
             continue
-        name = unique_name(RESOURCE_NAME.sub("-", f"table-{doc_id}-{table_id}".lower()).strip("-"), taken)
+        name = unique_name(resource_name(doc_id, table_id), taken)
         resources.append(
             {
                 "name": name,
@@ -198,6 +199,18 @@ def listed_tables(tables_csv: Path) -> list[tuple[str, str, str, str]]:
             return [(r["doc_id"], r["table_id"], r["title"], r["file"]) for r in csv.DictReader(handle)]
     except OSError:
         return []
+
+
+def resource_name(doc_id: str, table_id: str) -> str:
+    """table-<doc_id>-<table_id> as a resource name may be (lower-case ASCII): an id with other
+    characters (浙江通知) keeps its ASCII part and gets a short hash of the whole, so each
+    document's name is its own whatever else the run holds."""
+    ascii_part = RESOURCE_NAME.sub("-", doc_id.lower()).strip("-")
+    if ascii_part != doc_id.lower():
+        ascii_part = f"{ascii_part}-{hashlib.sha256(doc_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}".strip(
+            "-"
+        )
+    return f"table-{ascii_part}-{RESOURCE_NAME.sub('-', table_id.lower()).strip('-')}"
 
 
 def unique_name(name: str, taken: set[str]) -> str:

@@ -150,12 +150,13 @@ def prestart(rule_folders: tuple[str, ...]) -> None:
     # leaves it so); meanwhile this process holds its own Ctrl-C back (blocked, not lost).
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if on_main_thread() else None
+        ignoring = on_main_thread()
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignoring else None
         try:
             forkserver.ensure_running()
         finally:
-            if handler is not None:
-                signal.signal(signal.SIGINT, handler)
+            if ignoring:  # None: a handler set outside Python, which cannot be put back; the default then
+                signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 

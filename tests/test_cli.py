@@ -416,6 +416,17 @@ def test_the_data_package_is_valid_under_frictionless(tmp_path: Path, fmt: str) 
     assert [f["name"] for f in notice_table["schema"]["fields"]] == ["列1", "工作任务", "责任单位", "时间要求"]
 
 
+def test_table_resource_names_are_valid_and_each_documents_own() -> None:
+    """A resource name is lower-case ASCII: a Chinese document id keeps a hash of itself, so two
+    documents never share a name and a name does not depend on the other documents of the run."""
+    from extract.datapackage import RESOURCE_NAME, resource_name
+
+    names = {resource_name(doc_id, "t01") for doc_id in ("浙江通知", "杭州通知", "Report-2024", "report_2024")}
+    assert len(names) == 4 and all(not RESOURCE_NAME.search(n) for n in names)
+    assert resource_name("Report-2024", "t01") == "table-report-2024-t01"
+    assert resource_name("浙江通知", "t01") == resource_name("浙江通知", "t01") != "table---t01"
+
+
 def test_every_output_column_is_described() -> None:
     from extract.datapackage import FIELDS
     from extract.export import SCHEMAS
@@ -545,6 +556,26 @@ def test_the_progress_bar_shows_the_file_pages_per_second_and_the_time_left() ->
     assert task.completed == 2 and task.time_remaining is not None
     assert bar.pages == 10
     assert shortened("a" * 30 + "b" * 30 + ".pdf") == "a" * 19 + "…" + "b" * 16 + ".pdf"
+
+
+def test_the_progress_bar_shows_a_file_name_as_it_is() -> None:
+    """A file name is shown as text: [brackets] are not rich markup, control characters are escaped
+    (never sent to the terminal)."""
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from extract.cli import BatchProgress
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=160, color_system="standard")
+    with Progress(*BatchProgress.COLUMNS, console=console, auto_refresh=False) as progress:
+        bar = BatchProgress(progress, total=1)
+        bar.heard({"path": "in/报告[bold]2018\x1b]0;x\x07.pdf", "started": True})
+        progress.refresh()
+    last = screen.getvalue().split("\r")[-1]
+    assert "报告[bold]2018\\x1b]0;x\\x07.pdf" in last and "\x1b]0" not in last
 
 
 def test_on_a_terminal_the_bar_hears_the_workers(monkeypatch) -> None:
