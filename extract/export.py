@@ -336,7 +336,9 @@ def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | Non
     with contextlib.ExitStack() as stack:
         handles = {name: stack.enter_context(open(out / f"{name}.csv", "wb")) for name in SCHEMAS}
         for name, columns in SCHEMAS.items():
-            handles[name].write((codecs.BOM_UTF8 if bom else b"") + encoded(csv_text([[c for c, _ in columns]])))
+            if bom:
+                handles[name].write(codecs.BOM_UTF8)
+            handles[name].write(encoded(csv_text([[c for c, _ in columns]])))
         for r in results:
             part = r.pieces if r.pieces is not None else kept(r, pieces(r), cache_dir)
             for name, handle in handles.items():
@@ -493,16 +495,16 @@ def write_dataset(out: Path, name: str, columns: list[str], rows: list[dict[str,
         raise ValueError(f"unknown output format {fmt!r}")
 
 
-FIELDS: dict[type, tuple[str, ...]] = {}
+FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names (datapackage.FIELDS: the columns' meaning)
 
 
 def plain(value: Any) -> Any:
     """dataclasses.asdict without its deep copies of every value (a document's lines and boxes:
     asdict was two thirds of writing a cached batch)."""
     kind = type(value)
-    names = FIELDS.get(kind)
+    names = FIELD_NAMES.get(kind)
     if names is None and hasattr(kind, "__dataclass_fields__"):
-        names = FIELDS[kind] = tuple(f.name for f in fields(value))
+        names = FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}
     if kind is list or kind is tuple:

@@ -210,13 +210,27 @@ class Probe:
     """The out-parameters PDFium's getters write to, made once per page instead of once per call
     (a ctypes value costs about as much as the call it serves; a page asks ~50,000 times)."""
 
-    __slots__ = ("alpha", "blue", "fill_mode", "green", "matrix", "red", "size", "stroke")
+    __slots__ = (
+        "alpha",
+        "blue",
+        "fill_mode",
+        "green",
+        "loose",
+        "matrix",
+        "point_x",
+        "point_y",
+        "red",
+        "size",
+        "stroke",
+    )
 
     def __init__(self) -> None:
         self.matrix = PDFIUM.FS_MATRIX()
         self.red, self.green, self.blue, self.alpha = (ctypes.c_uint() for _ in range(4))
         self.size = ctypes.c_float()
         self.fill_mode, self.stroke = ctypes.c_int(), ctypes.c_int()
+        self.loose = PDFIUM.FS_RECTF()
+        self.point_x, self.point_y = ctypes.c_float(), ctypes.c_float()
 
     def white(self, getter, *target) -> bool:
         """Whether PDFium's colour getter (a text's fill, a path's stroke or fill) says white, by
@@ -291,7 +305,7 @@ def read_glyphs(
         if run.level and advance is not None:
             append(Glyph(level_char(text, x, y, advance, run, frame), run.white))
         else:
-            loose = PDFIUM.FS_RECTF()
+            loose = probe.loose
             PDFIUM.FPDFText_GetLooseCharBox(textpage, index, loose)
             append(Glyph(char_of(text, (x, y), run.linear, advance, loose, face, frame), run.white))
     return glyphs
@@ -641,7 +655,7 @@ class Drawing:
             return
         stroked = bool(probe.stroke.value) and not probe.white(PDFIUM.FPDFPageObj_GetStrokeColor, obj)
         filled = bool(probe.fill_mode.value) and not probe.white(PDFIUM.FPDFPageObj_GetFillColor, obj)
-        for shape, points in subpaths(obj, matrix, self.frame):
+        for shape, points in subpaths(obj, matrix, self.frame, probe):
             self.paint(shape, points, stroked or filled)
 
     def paint(self, shape: str, points: list[tuple[float, float]], visible: bool) -> None:
@@ -676,7 +690,7 @@ def white_rgb(red: int, green: int, blue: int) -> bool:
     return is_white((red / 255, green / 255, blue / 255))
 
 
-def subpaths(obj: int, matrix: Matrix, frame: Frame) -> Iterator[tuple[str, list[tuple[float, float]]]]:
+def subpaths(obj: int, matrix: Matrix, frame: Frame, probe: Probe) -> Iterator[tuple[str, list[tuple[float, float]]]]:
     """The path as pdfminer sees it: one (operators, end points) per subpath, points in
     pdfminer's space; a Bézier is one "c" at its end point, a closed subpath ends in "h" at
     its start."""
@@ -686,7 +700,7 @@ def subpaths(obj: int, matrix: Matrix, frame: Frame) -> Iterator[tuple[str, list
     ma, mb, mc, md, me, mf = matrix
     fa, fb, fc, fd, fe, ff = frame.ctm
     count = PDFIUM.FPDFPath_CountSegments(obj)
-    x, y = ctypes.c_float(), ctypes.c_float()
+    x, y = probe.point_x, probe.point_y
     shape, points, bezier = "", [], 0
     for index in range(max(count, 0)):
         segment = segment_of(obj, index)
