@@ -11,7 +11,8 @@ layer, 125 pages, or the corpus alone without ../shared):
 3. the batch with one worker and with two: pages/s and the ratio, on the benchmark pages and on
    four copies of them (36 files: the fixed set-up of ~1.3 s before the first document, jieba's
    dictionary and the rule patterns most of it, weighs less);
-4. the peak memory of ``extract`` on a 500-page PDF (the benchmark pages concatenated);
+4. the time and peak memory of ``extract`` on a 500-page PDF (the benchmark pages
+   concatenated), with one worker, and with two sharing its pages (pageranges.py);
 5. a warm re-run of 200 documents served from the cache.
 
 Figures, not a pass/fail test: compare runs as ratios on the same machine (benchmarks/RESULTS.md).
@@ -179,7 +180,7 @@ def concatenated(paths: list[Path], pages: int, target: Path) -> Path:
     return target
 
 
-def peak_memory(big: Path) -> tuple[float, float]:
+def peak_memory(big: Path, jobs: int) -> tuple[float, float]:
     """(seconds, peak resident MB of the largest process) for one run over the big PDF."""
     with tempfile.TemporaryDirectory() as tmp:
         code = (
@@ -189,7 +190,7 @@ def peak_memory(big: Path) -> tuple[float, float]:
         )
         start = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-c", code, *extract_command([big], Path(tmp) / "big", 1), "--timeout", "3600"],
+            [sys.executable, "-c", code, *extract_command([big], Path(tmp) / "big", jobs), "--timeout", "3600"],
             capture_output=True,
             text=True,
             check=False,
@@ -241,8 +242,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         big = concatenated(paths, big_pages, Path(tmp) / "big.pdf")
-        seconds, megabytes = peak_memory(big)
+        seconds, megabytes = peak_memory(big, 1)
+        shared_s, shared_mb = peak_memory(big, 2)
     print(f"\n4. {big_pages}-page PDF, --jobs 1: {seconds:.1f} s, peak {megabytes:.0f} MB (largest process)")
+    print(
+        f"   --jobs 2 (its pages shared by two workers): {shared_s:.1f} s, peak {shared_mb:.0f} MB: "
+        f"{seconds / shared_s:.2f}x"
+    )
 
     cold, warm = warm_rerun(paths, documents)
     print(f"\n5. {documents} documents: first run {cold:.1f} s, warm re-run from the cache {warm:.2f} s")

@@ -4,8 +4,9 @@ Owns: document ids (file stems made safe as file names, told apart by their fold
 inputs share a stem, the same whatever order the inputs come in); looking every file up in the
 cache before any work; sending the rest to worker processes (workers.py), where each document is
 read, structured and run through the rules on its own, under a time and memory limit, so that a
-bad file fails alone with a one-line reason; the status of each document; results in the order
-of the input paths.
+bad file fails alone with a one-line reason; a batch of fewer documents than workers sharing its
+long documents' pages among them (pageranges.py); the status of each document; results in the
+order of the input paths.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from . import cache
 from .apply import apply_rules, table_settings_for
 from .confidence import low_confidence, table_confidence
 from .errors import ReadError
-from .model import Document, Records
+from .layout import Prepared
+from .model import Document, RawDocument, Records
+from .ocr import ocr_document
 from .ocr.engine import INSTALL_HINT
+from .pageranges import PagePart, joined, parts_for, read_part, worth_splitting
 from .pipeline import document_from_raw, read_pages
-from .read import READERS, Progress, display_path, reading_kind
+from .read import READERS, Progress, display_path, open_document, read_opened, reading_kind
 from .rulefolders import RulesArg, layers, user_rules
 from .rules import RuleSet, load_rules
 from .settings import LIMITS, OCR, TABLES, Limits, OcrSettings
@@ -84,16 +88,34 @@ def process_file(
     ocr: OcrSettings = OCR,
     reader: str = READERS[0],
     rendered_format: str | None = None,
+    part: tuple[int, int] | None = None,
+    parts: list[PagePart] | None = None,
     progress: Progress | None = None,
-) -> DocResult:
+) -> DocResult | PagePart | None:
     """Everything for one file (in a worker); never raises: a failure is a result with status
     'failed'. With ``rendered_format`` (csv), the result carries its output pieces instead of the
-    document and records: made here, in parallel, and far smaller to send back."""
+    document and records: made here, in parallel, and far smaller to send back.
+    A long document may be shared: with ``part`` (i, of n) this worker reads only its share of
+    the pages and hands them back (a PagePart; None for i > 0 when the document is too short to
+    share, the first part then doing all of it); with ``parts``, it finishes the document from
+    the pages the others read."""
     rules = rules_for(layers(rules_dir))  # checked as the main process checked them: the same files refused
     if progress:
         progress(started=True)  # the time limit counts from here, not from loading the rules
     try:
-        document, records = extract_with_rules(path, doc_id, rules, ocr, progress, reader)
+        ready = None
+        if parts:
+            raw, ready = joined(parts)
+        else:
+            opened = open_document(path, doc_id)
+            if part and worth_splitting(opened, part[1]):
+                return read_part(opened, *part, ocr, progress, reader)
+            if part and part[0] > 0:
+                return None
+            if part:  # read whole here: the other shares' cores are free for its OCR pages
+                ocr = replace(ocr, threads=ocr.threads * part[1])
+            raw = ocr_document(read_opened(opened, progress, reader), ocr, progress)
+        document, records = records_of(raw, rules, ready)
         status, error, warnings = document_status(document, records)
         result = DocResult(
             doc_id, display_path(path), document.sha256, status, error, document, records, warnings=warnings
@@ -127,10 +149,15 @@ def extract_with_rules(
     progress: Progress | None = None,
     reader: str = READERS[0],
 ) -> tuple[Document, Records]:
-    """The document and its records. A report format that sets its own table tolerances
-    (table_settings: in its rule file) has its documents' pages laid out again with them."""
-    raw = read_pages(path, doc_id, progress, ocr, reader)
-    document = document_from_raw(raw)
+    """The document and its records."""
+    return records_of(read_pages(path, doc_id, progress, ocr, reader), rules)
+
+
+def records_of(raw: RawDocument, rules: RuleSet, ready: dict[int, Prepared] | None = None) -> tuple[Document, Records]:
+    """The document of pages read, and its records (``ready``: pages prepared for layout with the
+    default table settings). A report format that sets its own table tolerances (table_settings:
+    in its rule file) has its documents' pages laid out again with them."""
+    document = document_from_raw(raw, TABLES, ready)
     settings = table_settings_for(document, rules)
     if settings != TABLES:
         document = document_from_raw(raw, settings)
@@ -345,32 +372,86 @@ def run_batch(
         results[i] = result
         if on_done:
             on_done(result)
-    workers = max(1, min(jobs or usable_cores(), len(todo)))
+    cores = jobs or usable_cores()
+    todo.sort(key=lambda i: -file_size(paths[i]))  # the longest first, so no worker is left with one at the end
+    shared = parts_for(len(todo), cores)  # a batch of fewer documents than cores: long ones are shared
+    plan = [
+        (i, (j, shared) if shared > 1 else None)
+        for i in todo
+        for j in range(shared if reading_kind(paths[i]) == "pdf" else 1)
+    ]
+    workers = max(1, min(cores, len(plan)))
     if not ocr.threads:  # the cores the document workers leave, shared among them for OCR pages
         ocr = replace(ocr, threads=max(1, usable_cores() // workers))
-    todo.sort(key=lambda i: -file_size(paths[i]))  # the longest first, so no worker is left with one at the end
     folders = layers(rules_dir)
     kept_in = str(cache_dir) if cache_dir else None
-    tasks = [(str(paths[i]), ids[i], folders, kept_in, ocr, reader, rendered_format) for i in todo]
+    task_of = {i: (str(paths[i]), ids[i], folders, kept_in, ocr, reader, rendered_format) for i in todo}
+    pieces: dict[int, list[PagePart]] = {}
+    reading_s: dict[int, float] = {}  # a shared document's longest part
 
-    def finished(outcome: Outcome) -> None:
-        i = todo[outcome.index]
-        if outcome.failure is None:
-            result = outcome.result
-        else:
-            result = failed(ids[i], str(paths[i]), outcome.failure, shas.get(i, ""))
-        result.seconds = outcome.seconds
+    def settle(i: int, result: DocResult, seconds: float) -> None:
+        if i in results:  # another part of it failed first
+            return
+        result.seconds = seconds
         results[i] = result
         if on_done:
             on_done(result)
 
+    def fail(i: int, reason: str, seconds: float) -> None:
+        settle(i, failed(ids[i], str(paths[i]), reason, shas.get(i, "")), seconds)
+
+    def finished(outcome: Outcome) -> None:
+        i, _ = plan[outcome.index]
+        if outcome.failure is not None:
+            fail(i, outcome.failure, outcome.seconds)
+        elif isinstance(outcome.result, PagePart):
+            pieces.setdefault(i, []).append(outcome.result)
+            reading_s[i] = max(reading_s.get(i, 0.0), outcome.seconds)
+        elif outcome.result is not None:
+            settle(i, outcome.result, outcome.seconds)
+
     def progressed(index: int, info: dict[str, Any]) -> None:
         if on_progress:
-            on_progress({"path": display_path(paths[todo[index]]), **info})
+            on_progress({"path": display_path(paths[plan[index][0]]), **info})
 
-    if tasks:
-        run_tasks(process_file, tasks, workers, finished, progressed, limits)
+    if plan:
+        run_tasks(process_file, [(*task_of[i], part) for i, part in plan], workers, finished, progressed, limits)
+    unfinished(todo, pieces, shared, results, fail)
+    waiting = [i for i in todo if i not in results]
+    if waiting:  # the shared documents, each put together and finished by one worker
+
+        def completed(outcome: Outcome) -> None:
+            i = waiting[outcome.index]
+            seconds = reading_s[i] + outcome.seconds
+            if outcome.failure is not None:
+                fail(i, outcome.failure, seconds)
+            else:
+                settle(i, outcome.result, seconds)
+
+        def progressed_finishing(index: int, info: dict[str, Any]) -> None:
+            if on_progress:
+                on_progress({"path": display_path(paths[waiting[index]]), **info})
+
+        tasks = [(*task_of[i], None, pieces[i]) for i in waiting]
+        run_tasks(process_file, tasks, min(cores, len(tasks)), completed, progressed_finishing, limits)
     return [results[i] for i in range(len(paths))]
+
+
+def unfinished(
+    todo: list[int],
+    pieces: dict[int, list[PagePart]],
+    shared: int,
+    results: dict[int, DocResult],
+    fail: Callable[[int, str, float], None],
+) -> None:
+    """Fail, saying why, each document with no result that cannot be finished from its parts: read
+    only in part, or a different file by each worker (it changed while it was read)."""
+    for i in todo:
+        parts = pieces.get(i, [])
+        if i in results:
+            continue
+        if len(parts) != shared or len({p.sha256 for p in parts}) > 1:
+            fail(i, "the file changed while it was being read; read it again", 0.0)
 
 
 def file_size(path: Path) -> int:

@@ -28,10 +28,15 @@ MARGIN_BAND = 0.09  # top/bottom share of the page where running headers and foo
 GAP_SPLIT = 3.0  # a horizontal gap this many font sizes wide splits a line in two
 
 
-def lay_out(raw: RawDocument, tables: TableSettings = TABLES) -> list[LaidOutPage]:
+def lay_out(
+    raw: RawDocument, tables: TableSettings = TABLES, ready: dict[int, Prepared] | None = None
+) -> list[LaidOutPage]:
+    """The document's pages laid out; ``ready`` holds pages already prepared (by number) with
+    these settings, by the workers that read them (pageranges.py)."""
     if raw.kind == "text":
         return [lay_out_text(page) for page in raw.pages]
-    prepared = [prepare_page(page, tables) for page in raw.pages]
+    ready = ready or {}
+    prepared = [ready.get(page.number) or prepare_page(page, tables) for page in raw.pages]
     shared = document_gutters(prepared)
     pages = [
         lay_out_page(page, tables, rows, gutter or shared.get(round(page.width)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .layout import lay_out
+from .layout import Prepared, lay_out
 from .model import Document, LaidOutPage, RawDocument, TextLine
 from .normalize import detect_script, normalize_pages
 from .ocr import ocr_document
@@ -42,9 +42,12 @@ def read_pages(
     return ocr_document(read_document(path, doc_id, progress, reader), ocr, progress)
 
 
-def document_from_raw(raw: RawDocument, tables: TableSettings = TABLES) -> Document:
-    """The document model of pages already read (and OCRed): layout, normalisation, structure."""
-    pages = lay_out(raw, tables)
+def document_from_raw(
+    raw: RawDocument, tables: TableSettings = TABLES, ready: dict[int, Prepared] | None = None
+) -> Document:
+    """The document model of pages already read (and OCRed): layout, normalisation, structure.
+    ``ready``: pages already prepared for layout with these ``tables`` settings, by number."""
+    pages = lay_out(raw, tables, ready)
     script = detect_script(page_text(pages))
     normalize_pages(pages, script)
     return build_document(raw, pages, script, tables)

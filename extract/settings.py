@@ -144,3 +144,19 @@ class TableSettings:
 
 
 TABLES = TableSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class SplitSettings:
+    """When one document's pages are shared among workers (pageranges.py): a batch with fewer
+    documents than cores, and a document at least this long."""
+
+    # Pages a PDF needs before other workers read shares of it. Sharing costs a worker's start
+    # and the pages' trip through the main process to the worker finishing the document. Whole
+    # runs with --jobs 2 of corpus pages repeated, shared from the first page against read by
+    # one worker (farm-bench, medians of 7): 8 pages 1.02x the time, 16: 0.99x, 32: 0.93x,
+    # 64: 0.89x; the 500-page benchmark PDF 0.82x.
+    min_pages: int = 20
+
+
+SPLIT = SplitSettings()

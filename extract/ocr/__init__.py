@@ -47,15 +47,26 @@ def needs_ocr(page: RawPage, mode: str) -> bool:
 
 def ocr_document(raw: RawDocument, settings: OcrSettings = OCR, progress: Progress | None = None) -> RawDocument:
     """The document with every page that needs OCR read by it (a new RawDocument)."""
+    read, numbers = ocr_unsnapped(raw, settings, progress)
+    return snapped(read, numbers)
+
+
+def ocr_unsnapped(
+    raw: RawDocument, settings: OcrSettings = OCR, progress: Progress | None = None
+) -> tuple[RawDocument, tuple[int, ...]]:
+    """The document with its OCR pages read, their type sizes as the detector measured them,
+    and the numbers of the pages OCR was run on (snapped() evens out their sizes, across the
+    whole document: a worker reading a share of a document's pages leaves that to the one
+    putting them together)."""
     if raw.kind != "pdf" or settings.mode == "never":
-        return raw
+        return raw, ()
     todo = [page for page in raw.pages if needs_ocr(page, settings.mode)]
     if not todo:
-        return raw
+        return raw, ()
     try:
         model_dir()
     except OcrUnavailable as exc:
-        return replace(raw, pages=[unread(p, str(exc)) if p in todo else p for p in raw.pages])
+        return replace(raw, pages=[unread(p, str(exc)) if p in todo else p for p in raw.pages]), ()
     if progress:
         progress(ocr_pages=len(todo), extra_s=len(todo) * settings.seconds_per_page)
     renderer = PageRenderer(raw.data)
@@ -65,7 +76,15 @@ def ocr_document(raw: RawDocument, settings: OcrSettings = OCR, progress: Progre
             read = dict(zip((p.number for p in todo), pool.map(lambda p: ocr_page(p, renderer, settings), todo)))
     finally:
         renderer.close()
-    read = snap_sizes(read)
+    return replace(raw, pages=[read.get(p.number, p) for p in raw.pages]), tuple(read)
+
+
+def snapped(raw: RawDocument, numbers: tuple[int, ...]) -> RawDocument:
+    """The document with the type sizes of the pages OCR read (``numbers``) snapped together."""
+    if not numbers:
+        return raw
+    chosen = set(numbers)
+    read = snap_sizes({p.number: p for p in raw.pages if p.number in chosen})
     return replace(raw, pages=[read.get(p.number, p) for p in raw.pages])
 
 

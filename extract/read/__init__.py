@@ -20,6 +20,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ReadError
@@ -30,11 +31,35 @@ from .pages import dedupe_glyphs
 from .source import PdfPages, Progress
 from .text import read_text
 
-__all__ = ["READERS", "Progress", "ReadError", "dedupe_glyphs", "display_path", "read_document", "reading_kind"]
+__all__ = [
+    "READERS",
+    "Opened",
+    "Progress",
+    "ReadError",
+    "dedupe_glyphs",
+    "display_path",
+    "open_document",
+    "read_document",
+    "read_opened",
+    "reading_kind",
+]
 
 PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WINDOW = 1024  # readers accept junk (a byte-order mark, an HTTP header) before %PDF- within 1 KB
 READERS = ("pdfium", "pdfplumber")  # the first is the default
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A file read and checked, before its pages are: enough to know how many there are."""
+
+    path: Path
+    doc_id: str
+    sha256: str
+    kind: str  # "pdf" or "text", by the file's name (reading_kind)
+    data: bytes  # the file's bytes; a PDF's as qpdf passed or repaired them
+    pages: int = 0  # a PDF's page count
+    repairs: tuple[str, ...] = ()  # what qpdf had to repair
 
 
 def read_document(
@@ -45,16 +70,31 @@ def read_document(
     pages: range | None = None,
 ) -> RawDocument:
     """The file read by ``reader``; ``pages`` (0-based indices) reads only those pages of a PDF."""
+    return read_opened(open_document(path, doc_id), progress, reader, pages)
+
+
+def open_document(path: str | Path, doc_id: str | None = None) -> Opened:
+    """The file's bytes, hashed, and a PDF checked (and repaired) by qpdf; a ReadError says why not."""
     path = Path(path)
     data = read_input(path)
     sha = hashlib.sha256(data).hexdigest()
     doc_id = doc_id or path.stem
     if reading_kind(path) == "text":
-        return read_text(display_path(path), doc_id, data, sha)
+        return Opened(path, doc_id, sha, "text", data)
     if PDF_MAGIC not in data[:PDF_HEADER_WINDOW]:
         kind = sniff_kind(data)
         raise ReadError(f"not a PDF (content looks like {kind})")
-    return read_pdf(path, doc_id, data, sha, progress, reader, pages)
+    checked = preflight(path, data)
+    return Opened(path, doc_id, sha, "pdf", checked.data, checked.pages, tuple(checked.repairs))
+
+
+def read_opened(
+    opened: Opened, progress: Progress | None = None, reader: str = READERS[0], pages: range | None = None
+) -> RawDocument:
+    """The pages of a file opened by open_document (those in ``pages`` of a PDF, when given)."""
+    if opened.kind == "text":
+        return read_text(display_path(opened.path), opened.doc_id, opened.data, opened.sha256)
+    return read_pdf(opened, progress, reader, pages)
 
 
 def display_path(path: str | Path) -> str:
@@ -118,30 +158,23 @@ def sniff_kind(data: bytes) -> str:
 
 # --------------------------------------------------------------------------- PDF
 def read_pdf(
-    path: Path,
-    doc_id: str,
-    data: bytes,
-    sha: str,
-    progress: Progress | None = None,
-    reader: str = READERS[0],
-    pages: range | None = None,
+    opened: Opened, progress: Progress | None = None, reader: str = READERS[0], pages: range | None = None
 ) -> RawDocument:
-    checked = preflight(path, data)
     if pages is not None:
-        pages = range(max(pages.start, 0), min(pages.stop, checked.pages))
+        pages = range(max(pages.start, 0), min(pages.stop, opened.pages))
     if progress:
-        progress(pages=len(pages) if pages is not None else checked.pages)
-    read = backend(reader)(checked.data, pages, progress)
-    warnings = [f"repaired by qpdf: {'; '.join(checked.repairs)}"] if checked.repairs else []
+        progress(pages=len(pages) if pages is not None else opened.pages)
+    read = backend(reader)(opened.data, pages, progress)
+    warnings = [f"repaired by qpdf: {'; '.join(opened.repairs)}"] if opened.repairs else []
     return RawDocument(
-        doc_id=doc_id,
-        path=display_path(path),
-        sha256=sha,
+        doc_id=opened.doc_id,
+        path=display_path(opened.path),
+        sha256=opened.sha256,
         kind="pdf",
         pages=read.pages,
         metadata=read.metadata,
         warnings=warnings,
-        data=checked.data,
+        data=opened.data,
     )
 
 
