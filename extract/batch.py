@@ -32,7 +32,8 @@ from .ocr import ocr_document
 from .ocr.engine import INSTALL_HINT
 from .pageranges import PagePart, joined, parts_for, read_part, worth_splitting
 from .pipeline import document_from_raw, read_pages
-from .read import READERS, Progress, display_path, open_document, read_opened, reading_kind
+from .read import READ_ALL, READERS, Progress, Reading, display_path, open_document, read_opened, reading_kind
+from .read.selection import pages_text
 from .rulefolders import RulesArg, layers, user_rules
 from .rules import RuleSet, load_rules
 from .settings import LIMITS, OCR, TABLES, Limits, OcrSettings
@@ -86,7 +87,7 @@ def process_file(
     rules_dir: RulesArg,
     cache_dir: str | None,
     ocr: OcrSettings = OCR,
-    reader: str = READERS[0],
+    reading: Reading = READ_ALL,
     rendered_format: str | None = None,
     part: tuple[int, int] | None = None,
     parts: list[PagePart] | None = None,
@@ -107,14 +108,14 @@ def process_file(
         if parts:
             raw, ready = joined(parts)
         else:
-            opened = open_document(path, doc_id)
-            if part and worth_splitting(opened, part[1]):
-                return read_part(opened, *part, ocr, progress, reader)
+            opened = open_document(path, doc_id, reading.password)
+            if part and worth_splitting(opened, reading, part[1]):
+                return read_part(opened, *part, ocr, progress, reading)
             if part and part[0] > 0:
                 return None
             if part:  # read whole here: the other shares' cores are free for its OCR pages
                 ocr = replace(ocr, threads=ocr.threads * part[1])
-            raw = ocr_document(read_opened(opened, progress, reader), ocr, progress)
+            raw = ocr_document(read_opened(opened, progress, reading), ocr, progress)
         document, records = records_of(raw, rules, ready)
         status, error, warnings = document_status(document, records)
         result = DocResult(
@@ -131,7 +132,7 @@ def process_file(
         result = failed(doc_id, path, reason, file_sha(Path(path)))
     if cache_dir and result.status != "failed" and result.sha256:
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
-        result.key = cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr, reader))
+        result.key = cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr, reading))
         cache.store(Path(cache_dir), result.key, entry)
     if rendered_format == "csv":
         from .export import kept, pieces
@@ -164,10 +165,14 @@ def records_of(raw: RawDocument, rules: RuleSet, ready: dict[int, Prepared] | No
     return document, apply_rules(document, rules)
 
 
-def cache_kind(path: Path, ocr: OcrSettings, reader: str = READERS[0]) -> str:
-    """How a file is read, for the cache key: a PDF read with another --ocr mode or reader is another entry."""
+def cache_kind(path: Path, ocr: OcrSettings, reading: Reading = READ_ALL) -> str:
+    """How a file is read, for the cache key: a PDF read with another --ocr mode, reader or
+    --pages is another entry (the password is not: it opens the same pages or none)."""
     kind = reading_kind(path)
-    return f"{kind}-{reader}-ocr_{ocr.mode}_{ocr.dpi}" if kind == "pdf" else kind
+    if kind != "pdf":
+        return kind
+    chosen = f"-pages_{pages_text(reading.pages)}" if reading.pages else ""
+    return f"{kind}-{reading.reader}-ocr_{ocr.mode}_{ocr.dpi}{chosen}"
 
 
 def failed(doc_id: str, path: str, reason: str, sha: str = "") -> DocResult:
@@ -342,7 +347,7 @@ def run_batch(
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     limits: Limits = LIMITS,
     ocr: OcrSettings = OCR,
-    reader: str = READERS[0],
+    reading: Reading = READ_ALL,
     rendered_format: str | None = None,
 ) -> list[DocResult]:
     """Every document's result, in the order of ``paths``. Cached documents are answered at once
@@ -363,7 +368,7 @@ def run_batch(
             shas[i] = file_sha(path) if cache_dir else ""
             result = None
             if cache_dir and shas[i]:
-                result = cached(path, doc_id, shas[i], digest, cache_dir, ocr, reader, rendered_format)
+                result = cached(path, doc_id, shas[i], digest, cache_dir, ocr, reading, rendered_format)
         if result is None:
             if not todo:
                 prestart(layers(rules_dir))  # sets up while the other files are looked up
@@ -385,7 +390,7 @@ def run_batch(
         ocr = replace(ocr, threads=max(1, usable_cores() // workers))
     folders = layers(rules_dir)
     kept_in = str(cache_dir) if cache_dir else None
-    task_of = {i: (str(paths[i]), ids[i], folders, kept_in, ocr, reader, rendered_format) for i in todo}
+    task_of = {i: (str(paths[i]), ids[i], folders, kept_in, ocr, reading, rendered_format) for i in todo}
     pieces: dict[int, list[PagePart]] = {}
     reading_s: dict[int, float] = {}  # a shared document's longest part
 
@@ -479,10 +484,10 @@ def cached(
     digest: str,
     cache_dir: Path,
     ocr: OcrSettings,
-    reader: str = READERS[0],
+    reading: Reading = READ_ALL,
     rendered_format: str | None = None,
 ) -> DocResult | None:
-    key = cache.entry_key(sha, digest, cache_kind(path, ocr, reader))
+    key = cache.entry_key(sha, digest, cache_kind(path, ocr, reading))
     shown = display_path(path)
     if rendered_format:
         from .export import SCHEMAS, kept_pieces

@@ -30,6 +30,7 @@ from .workers import on_main_thread, prestart
 
 if TYPE_CHECKING:
     from .batch import DocResult
+    from .read.selection import Reading
 
 EXAMPLES = """
 Examples:
@@ -144,6 +145,23 @@ def run(
             help="PDF parser: pdfium (fast, the default) or pdfplumber (pdfminer: reading takes about three times as long; the reference it is tested against).",
         ),
     ] = Reader.pdfium,
+    pages: Annotated[
+        str | None,
+        typer.Option(
+            "--pages",
+            help="Pages to read in every PDF, e.g. 1-3,7,10- (counted from 1; default all). Each document says how many it read.",
+            show_default=False,
+        ),
+    ] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            envvar="EXTRACT_PASSWORD",
+            help="Password of encrypted PDFs (or set EXTRACT_PASSWORD, which other users cannot see in the process list).",
+            show_default=False,
+        ),
+    ] = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
     excel: Annotated[
         bool,
@@ -167,6 +185,13 @@ def run(
     # could leave Python to end by SIGINT instead of our exit code (seen once in 20 tries)
     from .batch import rules_for
     from .export import planned_names, write_outputs
+    from .read.selection import Reading, parse_pages
+
+    try:
+        reading = Reading(reader.value, parse_pages(pages) if pages is not None else (), password)
+    except ValueError as exc:
+        say(f"--pages {pages}: {exc}")
+        raise typer.Exit(2) from None
 
     handle_interrupts()
     try:
@@ -179,9 +204,7 @@ def run(
             cache_dir = None if no_cache else folder.cache_dir
             # a cached document's kept CSV files stand in for it (not loaded, not converted again)
             rendered = fmt.value if fmt == OutputFormat.csv else None
-            results = extract_all(
-                inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reader.value, rendered
-            )
+            results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reading, rendered)
             try:
                 counts: dict[str, int] = {}
                 folder.publish(
@@ -211,11 +234,14 @@ def extract_all(
     limits: Limits,
     quiet: bool,
     ocr: OcrSettings = OCR,
-    reader: str = "pdfium",
+    reading: Reading | None = None,
     rendered_format: str | None = None,
 ) -> list[DocResult]:
     """The batch, with one stderr line per failed document and a progress bar on a terminal."""
     from .batch import run_batch
+    from .read.selection import READ_ALL
+
+    reading = reading or READ_ALL
 
     def report(result: DocResult) -> None:
         if result.status == "failed":
@@ -232,7 +258,7 @@ def extract_all(
             report,
             limits=limits,
             ocr=ocr,
-            reader=reader,
+            reading=reading,
             rendered_format=rendered_format,
         )
     with Progress(*BatchProgress.COLUMNS, console=err, transient=True) as progress:
@@ -251,7 +277,7 @@ def extract_all(
             bar.heard,
             limits=limits,
             ocr=ocr,
-            reader=reader,
+            reading=reading,
             rendered_format=rendered_format,
         )
 

@@ -21,7 +21,7 @@ from operator import attrgetter
 from .layout import Prepared, prepare_page
 from .model import Char, Edge, RawDocument, RawPage
 from .ocr import ocr_unsnapped, snapped
-from .read import READERS, Opened, Progress, read_opened
+from .read import READ_ALL, Opened, Progress, Reading, page_total, read_opened
 from .settings import OCR, SPLIT, OcrSettings
 
 CHAR_NUMBERS = attrgetter("x0", "top", "x1", "bottom", "size", "confidence")
@@ -56,8 +56,8 @@ def parts_for(documents: int, cores: int) -> int:
     return max(1, cores // max(1, documents))
 
 
-def worth_splitting(opened: Opened, parts: int) -> bool:
-    return parts > 1 and opened.kind == "pdf" and opened.pages >= SPLIT.min_pages
+def worth_splitting(opened: Opened, reading: Reading, parts: int) -> bool:
+    return parts > 1 and opened.kind == "pdf" and page_total(opened, reading) >= SPLIT.min_pages
 
 
 def share(index: int, parts: int, pages: int) -> range:
@@ -71,10 +71,10 @@ def read_part(
     parts: int,
     ocr: OcrSettings = OCR,
     progress: Progress | None = None,
-    reader: str = READERS[0],
+    reading: Reading = READ_ALL,
 ) -> PagePart:
-    """Worker ``index``'s share of the document's pages, read and OCRed."""
-    raw = read_opened(opened, progress, reader, share(index, parts, opened.pages))
+    """Worker ``index``'s share of the pages ``reading`` picks, read and OCRed."""
+    raw = read_opened(opened, progress, reading, share(index, parts, page_total(opened, reading)))
     raw, ocr_pages = ocr_unsnapped(raw, ocr, progress)
     # pages OCR read are prepared once their sizes are evened out, by the worker putting them together
     prepared = [prepare_page(page) for page in raw.pages if page.number not in ocr_pages]

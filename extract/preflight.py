@@ -32,13 +32,15 @@ class Preflight:
     repairs: list[str] = field(default_factory=list)  # what qpdf had to repair, empty when nothing
 
 
-def preflight(path: Path, data: bytes) -> Preflight:
+def preflight(path: Path, data: bytes, password: str = "") -> Preflight:
     import pikepdf
 
     try:
-        pdf = pikepdf.open(io.BytesIO(data))
+        pdf = pikepdf.open(io.BytesIO(data), password=password)
     except pikepdf.PasswordError as exc:
-        raise ReadError("encrypted PDF: a password is needed to open it") from exc
+        if password:
+            raise ReadError("encrypted PDF: the password given (--password) does not open it") from exc
+        raise ReadError("encrypted PDF: a password is needed to open it (give it with --password)") from exc
     except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
         raise ReadError(f"corrupt PDF: {qpdf_reason(exc, path)}") from exc
     with pdf:

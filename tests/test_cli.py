@@ -598,3 +598,58 @@ def test_on_a_terminal_the_bar_hears_the_workers(monkeypatch) -> None:
     assert [r.status for r in results] == ["ok"]
     assert {"path": str(SMALL), "started": True} in heard
     assert sorted(i["page"] for i in heard if "page" in i) == list(range(1, 7))
+
+
+# --------------------------------------------------------------------------- --pages, --password
+def test_pages_reads_only_the_pages_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("run", str(NOTICE), "-o", str(out), "--jobs", "1", "--pages", "2-3,99", "--no-cache")
+    assert result.exit_code == 0, result.output
+    (doc,) = read_csv(out / "documents.csv")
+    assert doc["pages"] == "2" and doc["status"] == "ok"
+    assert "read 2 of its 13 pages (--pages 2-3,99)" in doc["warnings"]
+    pages = {r["page"] for r in read_csv(out / "deadlines.csv")}
+    assert pages and pages <= {"2", "3"}  # page numbers stay those of the document
+
+
+def test_pages_none_of_which_a_document_has_fail_it_saying_so(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(NOTICE), "-o", str(tmp_path / "o"), "--pages", "40-", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("none of the pages asked for (--pages 40-) is in it: it has 13")
+
+
+@pytest.mark.parametrize(
+    ("pages", "why"),
+    [
+        ("3-1", "'3-1': pages count from 1, and a span runs forwards"),
+        ("0", "'0': pages count from 1"),
+        ("a,2", "'a' is not a page"),
+    ],
+)
+def test_a_page_list_that_is_not_one_is_a_usage_error(tmp_path: Path, pages: str, why: str) -> None:
+    result = runner.invoke(app, ["run", str(NOTICE), "-o", str(tmp_path / "o"), "--pages", pages])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"extract: --pages {pages}: {why}")
+    assert not (tmp_path / "o" / "documents.csv").exists()
+
+
+def test_a_document_read_with_some_pages_is_another_cache_entry(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("run", str(NOTICE), "-o", str(out), "--jobs", "1", "--pages", "1").exit_code == 0
+    assert invoke("run", str(NOTICE), "-o", str(out), "--jobs", "1").exit_code == 0
+    (doc,) = read_csv(out / "documents.csv")
+    assert doc["pages"] == "13" and "--pages" not in doc["warnings"]
+
+
+def test_password_opens_an_encrypted_pdf(tmp_path: Path, bad_inputs: dict[str, Path], monkeypatch) -> None:
+    encrypted = str(bad_inputs["encrypted"])
+    wrong = runner.invoke(app, ["run", encrypted, "-o", str(tmp_path / "a"), "--password", "guess", "-q"])
+    assert wrong.exit_code == 1
+    assert "encrypted.pdf: encrypted PDF: the password given (--password) does not open it" in wrong.stderr
+    none = runner.invoke(app, ["run", encrypted, "-o", str(tmp_path / "b"), "-q"])
+    assert "a password is needed to open it (give it with --password)" in none.stderr
+    assert invoke("run", encrypted, "-o", str(tmp_path / "c"), "--password", "secret", "-q").exit_code == 0
+    monkeypatch.setenv("EXTRACT_PASSWORD", "secret")  # out of the process list
+    assert invoke("run", encrypted, "-o", str(tmp_path / "d"), "-q").exit_code == 0
+    (doc,) = read_csv(tmp_path / "d" / "documents.csv")
+    assert doc["status"] == "ok" and doc["title"]

@@ -29,7 +29,7 @@ from extract.pageranges import (
     share,
     unpack_pages,
 )
-from extract.read import open_document, read_opened
+from extract.read import Reading, open_document, read_opened
 from extract.settings import OCR, SPLIT
 
 RULES = ROOT / "extract" / "rules"
@@ -195,3 +195,14 @@ def test_a_short_document_read_whole_gets_the_other_shares_ocr_threads(monkeypat
     notice = CORPUS / "zhejiang-notice-2018-30.pdf"
     result = batch.process_file(str(notice), "notice", RULES, None, replace(OCR, threads=1), part=(0, 2))
     assert result.status == "ok" and threads == [2]
+
+
+def test_shares_are_taken_from_the_pages_asked_for(tmp_path: Path) -> None:
+    path = long_pdf(tmp_path / "long.pdf", SPLIT.min_pages + 10)
+    chosen = Reading(pages=((4, SPLIT.min_pages + 5),))  # min_pages + 2 pages
+    (alone,) = run_batch([path], RULES, jobs=1, ocr=NO_OCR, reading=chosen)
+    heard: list[dict] = []
+    (shared,) = run_batch([path], RULES, jobs=2, ocr=NO_OCR, reading=chosen, on_progress=heard.append)
+    assert shared.document == alone.document and shared.records == alone.records
+    assert sorted(info["pages"] for info in heard if "pages" in info) == [SPLIT.min_pages // 2 + 1] * 2
+    assert {p.page for p in shared.document.paragraphs} <= set(range(4, SPLIT.min_pages + 6))

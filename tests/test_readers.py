@@ -208,3 +208,13 @@ def test_white_text_shaded_rows_fake_bold_and_images(tmp_path: Path) -> None:
     parts = assert_same_page(drawn_pdf(draw), tmp_path)
     assert "".join(c[0] for c in parts[1]) == "bdlo"
     assert len(parts[2]) == 4 and len(parts[3]) == 1  # the shaded row's sides; the white rule is paper
+
+
+def test_page_lists() -> None:
+    from extract.read.selection import chosen_pages, pages_text, parse_pages
+
+    spans = parse_pages(" 3, 1-2 ,2,8-")
+    assert spans == ((3, 3), (1, 2), (2, 2), (8, 0)) and pages_text(spans) == "3,1-2,2,8-"
+    assert chosen_pages(spans, 9) == ([0, 1, 2, 7, 8], "read 5 of its 9 pages (--pages 3,1-2,2,8-)")
+    assert chosen_pages(spans, 2) == ([0, 1], "read 2 of its 2 pages (--pages 3,1-2,2,8-)")
+    assert chosen_pages((), 4) == ([0, 1, 2, 3], "")

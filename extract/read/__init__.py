@@ -19,8 +19,8 @@ import codecs
 import hashlib
 import os
 import stat
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ReadError
@@ -28,17 +28,21 @@ from ..model import RawDocument
 from ..preflight import preflight
 from ..settings import LIMITS
 from .pages import dedupe_glyphs
+from .selection import READ_ALL, READERS, Reading, chosen_pages
 from .source import PdfPages, Progress
 from .text import read_text
 
 __all__ = [
     "READERS",
+    "READ_ALL",
     "Opened",
     "Progress",
     "ReadError",
+    "Reading",
     "dedupe_glyphs",
     "display_path",
     "open_document",
+    "page_total",
     "read_document",
     "read_opened",
     "reading_kind",
@@ -46,7 +50,6 @@ __all__ = [
 
 PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WINDOW = 1024  # readers accept junk (a byte-order mark, an HTTP header) before %PDF- within 1 KB
-READERS = ("pdfium", "pdfplumber")  # the first is the default
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,12 @@ def read_document(
     pages: range | None = None,
 ) -> RawDocument:
     """The file read by ``reader``; ``pages`` (0-based indices) reads only those pages of a PDF."""
-    return read_opened(open_document(path, doc_id), progress, reader, pages)
+    return read_opened(open_document(path, doc_id), progress, Reading(reader), pages)
 
 
-def open_document(path: str | Path, doc_id: str | None = None) -> Opened:
-    """The file's bytes, hashed, and a PDF checked (and repaired) by qpdf; a ReadError says why not."""
+def open_document(path: str | Path, doc_id: str | None = None, password: str = "") -> Opened:
+    """The file's bytes, hashed, and a PDF checked (and repaired, and decrypted with ``password``)
+    by qpdf; a ReadError says why not."""
     path = Path(path)
     data = read_input(path)
     sha = hashlib.sha256(data).hexdigest()
@@ -84,17 +88,27 @@ def open_document(path: str | Path, doc_id: str | None = None) -> Opened:
     if PDF_MAGIC not in data[:PDF_HEADER_WINDOW]:
         kind = sniff_kind(data)
         raise ReadError(f"not a PDF (content looks like {kind})")
-    checked = preflight(path, data)
+    checked = preflight(path, data, password)
     return Opened(path, doc_id, sha, "pdf", checked.data, checked.pages, tuple(checked.repairs))
 
 
+def page_total(opened: Opened, reading: Reading) -> int:
+    """How many pages ``reading`` reads of a PDF (ReadError when it asks for none it has)."""
+    return len(chosen_pages(reading.pages, opened.pages)[0])
+
+
 def read_opened(
-    opened: Opened, progress: Progress | None = None, reader: str = READERS[0], pages: range | None = None
+    opened: Opened, progress: Progress | None = None, reading: Reading = READ_ALL, within: range | None = None
 ) -> RawDocument:
-    """The pages of a file opened by open_document (those in ``pages`` of a PDF, when given)."""
+    """The pages of a file opened by open_document that ``reading`` picks (all by default) or,
+    with ``within``, those positions among them; a PDF read in part says so in its warnings."""
     if opened.kind == "text":
         return read_text(display_path(opened.path), opened.doc_id, opened.data, opened.sha256)
-    return read_pdf(opened, progress, reader, pages)
+    indices, said = chosen_pages(reading.pages, opened.pages)
+    if within is not None:
+        indices = indices[max(within.start, 0) : max(within.stop, 0)]
+    raw = read_pdf(opened, progress, reading.reader, indices)
+    return replace(raw, warnings=[*raw.warnings, said]) if said else raw
 
 
 def display_path(path: str | Path) -> str:
@@ -158,10 +172,8 @@ def sniff_kind(data: bytes) -> str:
 
 # --------------------------------------------------------------------------- PDF
 def read_pdf(
-    opened: Opened, progress: Progress | None = None, reader: str = READERS[0], pages: range | None = None
+    opened: Opened, progress: Progress | None = None, reader: str = READERS[0], pages: list[int] | None = None
 ) -> RawDocument:
-    if pages is not None:
-        pages = range(max(pages.start, 0), min(pages.stop, opened.pages))
     if progress:
         progress(pages=len(pages) if pages is not None else opened.pages)
     read = backend(reader)(opened.data, pages, progress)
@@ -178,7 +190,7 @@ def read_pdf(
     )
 
 
-def backend(reader: str) -> Callable[[bytes, range | None, Progress | None], PdfPages]:
+def backend(reader: str) -> Callable[[bytes, Sequence[int] | None, Progress | None], PdfPages]:
     """The reader's read_pdf_pages(data, pages, progress) -> PdfPages."""
     if reader == "pdfium":
         from .pdfium import read_pdf_pages

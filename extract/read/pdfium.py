@@ -19,7 +19,7 @@ import ctypes
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -61,7 +61,7 @@ def plain(kind: type | None) -> type | None:
 PDFIUM = Native()
 
 
-def read_pdf_pages(data: bytes, pages: range | None = None, progress: Progress | None = None) -> PdfPages:
+def read_pdf_pages(data: bytes, pages: Sequence[int] | None = None, progress: Progress | None = None) -> PdfPages:
     import pypdfium2 as pdfium
 
     try:

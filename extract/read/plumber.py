@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..errors import ReadError
 from ..model import BBox, Char, RawPage
@@ -21,7 +21,7 @@ from .source import PdfPages, Progress, one_line, unreadable_page
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
-def read_pdf_pages(data: bytes, pages: range | None = None, progress: Progress | None = None) -> PdfPages:
+def read_pdf_pages(data: bytes, pages: Sequence[int] | None = None, progress: Progress | None = None) -> PdfPages:
     import pdfplumber
 
     try:
