@@ -393,6 +393,7 @@ def run_batch(
     task_of = {i: (str(paths[i]), ids[i], folders, kept_in, ocr, reading, rendered_format) for i in todo}
     pieces: dict[int, list[PagePart]] = {}
     reading_s: dict[int, float] = {}  # a shared document's longest part
+    granted_s: dict[int, float] = {}  # and the time its parts were granted for OCR pages
 
     def settle(i: int, result: DocResult, seconds: float) -> None:
         if i in results:  # another part of it failed first
@@ -412,6 +413,7 @@ def run_batch(
         elif isinstance(outcome.result, PagePart):
             pieces.setdefault(i, []).append(outcome.result)
             reading_s[i] = max(reading_s.get(i, 0.0), outcome.seconds)
+            granted_s[i] = granted_s.get(i, 0.0) + outcome.extra_s
         elif outcome.result is not None:
             settle(i, outcome.result, outcome.seconds)
 
@@ -427,7 +429,7 @@ def run_batch(
 
         def completed(outcome: Outcome) -> None:
             i = waiting[outcome.index]
-            seconds = reading_s[i] + outcome.seconds
+            seconds = outcome.seconds  # counted from the reading's start
             if outcome.failure is not None:
                 fail(i, outcome.failure, seconds)
             else:
@@ -438,7 +440,8 @@ def run_batch(
                 on_progress({"path": display_path(paths[waiting[index]]), **info})
 
         tasks = [(*task_of[i], None, pieces[i]) for i in waiting]
-        run_tasks(process_file, tasks, min(cores, len(tasks)), completed, progressed_finishing, limits)
+        spent = [(reading_s[i], granted_s[i]) for i in waiting]  # one time limit for the whole document
+        run_tasks(process_file, tasks, min(cores, len(tasks)), completed, progressed_finishing, limits, spent)
     return [results[i] for i in range(len(paths))]
 
 

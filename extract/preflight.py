@@ -4,7 +4,8 @@ Owns: what the PDF parser (pdfminer, under pdfplumber) must never see, because i
 out of memory or fail with a message nobody can act on: a file qpdf cannot open (its reason in one
 line), a password, a page tree or object references that loop, pages whose content inflates past
 the limit (decompression bombs). A file qpdf had to repair (damaged cross-reference table or
-trailer, a missing MediaBox, broken objects, reference loops) is read from qpdf's repaired copy,
+trailer, a missing MediaBox, broken objects, reference loops, a page tree whose /Count is not
+the pages it holds) is read from qpdf's repaired copy,
 and the document says so. An encrypted file that opens without a password is handed on decrypted.
 """
 
@@ -54,6 +55,10 @@ def preflight(path: Path, data: bytes, password: str = "") -> Preflight:
         for number, page in enumerate(pages, start=1):
             check_page_content(page, number, seen)
         repairs = [qpdf_reason(w, path) for w in pdf.get_warnings()]
+        declared = declared_pages(pdf)
+        if declared != len(pages):  # PDFium believes /Count; qpdf's copy says what the tree holds
+            said = "no page count" if declared is None else f"{declared} pages"
+            repairs.append(f"its page tree says {said} but holds {len(pages)}")
         if not repairs and not pdf.is_encrypted:
             return Preflight(data, len(pages))
         copy = io.BytesIO()
@@ -62,6 +67,15 @@ def preflight(path: Path, data: bytes, password: str = "") -> Preflight:
         except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
             raise ReadError(f"corrupt PDF: qpdf could not repair it ({qpdf_reason(exc, path)})") from exc
         return Preflight(copy.getvalue(), len(pages), summarise(repairs))
+
+
+def declared_pages(pdf) -> int | None:
+    """The page count the page tree's root declares (/Count), None when it declares none."""
+    try:
+        count = pdf.Root.Pages.get("/Count")
+        return int(count) if count is not None else None
+    except (AttributeError, TypeError, ValueError, RuntimeError):
+        return None
 
 
 def qpdf_reason(message: object, path: Path) -> str:

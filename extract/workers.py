@@ -40,6 +40,7 @@ class Outcome:
     result: Any | None
     failure: str | None
     seconds: float
+    extra_s: float = 0.0  # time it was granted beyond the limit (its OCR pages)
 
 
 @dataclass
@@ -49,9 +50,13 @@ class Slot:
     task: int | None = None
     started: float = 0.0
     extra_s: float = 0.0  # time the task was granted beyond the limit (its OCR pages)
+    spent_s: float = 0.0  # time its document had already taken in earlier tasks
 
     def deadline(self, limits: Limits) -> float:
-        return self.started + limits.timeout_s + self.extra_s
+        return self.started - self.spent_s + limits.timeout_s + self.extra_s
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started + self.spent_s
 
 
 def run_tasks(
@@ -61,9 +66,12 @@ def run_tasks(
     on_outcome: Callable[[Outcome], None],
     on_progress: Callable[[int, dict[str, Any]], None] | None = None,
     limits: Limits = LIMITS,
+    spent: list[tuple[float, float]] | None = None,
 ) -> None:
     """Run ``function(*task, progress=...)`` for every task in worker processes; never raises for a
     task's sake. ``on_outcome`` hears of each task as it ends; KeyboardInterrupt stops everything.
+    ``spent``: for each task, the seconds its document already took and was granted beyond the
+    limit in earlier tasks (a shared document's finishing has what its reading left).
     A task whose worker dies is given once more to a fresh worker (the death may have been the
     previous task's, or another process's doing); dying twice, it fails with the reason."""
     context = worker_context()
@@ -79,7 +87,7 @@ def run_tasks(
             fill(slots, jobs, pending, context, function, on_outcome)
             for slot in slots:
                 if slot.task is None and pending:
-                    assign(slot, pending, tasks)
+                    assign(slot, pending, tasks, spent)
             busy = [s for s in slots if s.task is not None]
             now = time.monotonic()
             timeout = max(0.0, min([POLL_S] + [s.deadline(limits) - now for s in busy]))
@@ -92,7 +100,7 @@ def run_tasks(
                     if deaths[index] == 1:
                         pending.appendleft(index)
                     else:
-                        on_outcome(Outcome(index, None, died(slot.process.exitcode), time.monotonic() - slot.started))
+                        on_outcome(Outcome(index, None, died(slot.process.exitcode), slot.elapsed()))
                     slot.task = None
                 elif state == "running":
                     check_limits(slot, limits, on_outcome)
@@ -176,9 +184,10 @@ def start_worker(context: Any, function: Callable[..., Any]) -> Slot:
     return Slot(process, parent)
 
 
-def assign(slot: Slot, pending: deque[int], tasks: list[tuple]) -> None:
+def assign(slot: Slot, pending: deque[int], tasks: list[tuple], spent: list[tuple[float, float]] | None) -> None:
     index = pending.popleft()
-    slot.task, slot.started, slot.extra_s = index, time.monotonic(), 0.0
+    slot.task, slot.started = index, time.monotonic()
+    slot.spent_s, slot.extra_s = spent[index] if spent else (0.0, 0.0)
     try:
         slot.conn.send((index, tasks[index]))
     except OSError:  # the worker died before its first task: not the task's fault
@@ -205,9 +214,8 @@ def collect(
                 if on_progress:
                     on_progress(index, payload)
                 continue
-            elapsed = time.monotonic() - slot.started
             result, failure = (payload, None) if kind == "done" else (None, f"internal error: {payload}")
-            on_outcome(Outcome(index, result, failure, elapsed))
+            on_outcome(Outcome(index, result, failure, slot.elapsed(), slot.extra_s))
             slot.task = None
             return "answered"
     except (EOFError, OSError):
@@ -223,7 +231,7 @@ def check_limits(slot: Slot, limits: Limits, on_outcome: Callable[[Outcome], Non
     index = slot.task
     if index is None:
         return False
-    elapsed = time.monotonic() - slot.started
+    elapsed = slot.elapsed()
     failure = None
     if time.monotonic() > slot.deadline(limits):
         failure = (

@@ -206,3 +206,74 @@ def test_shares_are_taken_from_the_pages_asked_for(tmp_path: Path) -> None:
     assert shared.document == alone.document and shared.records == alone.records
     assert sorted(info["pages"] for info in heard if "pages" in info) == [SPLIT.min_pages // 2 + 1] * 2
     assert {p.page for p in shared.document.paragraphs} <= set(range(4, SPLIT.min_pages + 6))
+
+
+# --------------------------------------------------------------------------- one time limit per document
+def test_a_task_has_only_the_time_its_document_has_left(tmp_path: Path) -> None:
+    from extract.batch import process_file
+    from extract.settings import LIMITS
+    from extract.workers import run_tasks
+
+    task = (str(CORPUS / "shaoxing-annual-2020.pdf"), "s", RULES, None, NO_OCR)
+    limits = replace(LIMITS, timeout_s=5)
+    for spent, fails in (((0.0, 0.0), False), ((4.99, 0.0), True), ((4.99, 30.0), False)):
+        outcomes = []
+        run_tasks(process_file, [task], 1, outcomes.append, None, limits, [spent])
+        (outcome,) = outcomes
+        assert (outcome.failure is not None) == fails, (spent, outcome.failure)
+        if fails:
+            assert outcome.failure.startswith("timed out after 5 s (the limit per document")
+
+
+def test_the_finishing_worker_is_given_what_the_shares_left(tmp_path: Path, monkeypatch) -> None:
+    from extract import batch
+
+    path = long_pdf(tmp_path / "long.pdf", SPLIT.min_pages + 3)
+    calls: list[tuple[list, list | None]] = []
+    real = batch.run_tasks
+
+    def recording(function, tasks, jobs, on_outcome, on_progress=None, limits=None, spent=None):
+        seen: list = []
+
+        def heard(outcome):
+            seen.append(outcome)
+            on_outcome(outcome)
+
+        real(function, tasks, jobs, heard, on_progress, limits or batch.LIMITS, spent)
+        calls.append((seen, spent))
+
+    monkeypatch.setattr(batch, "run_tasks", recording)
+    (result,) = batch.run_batch([path], RULES, jobs=2, ocr=NO_OCR)
+    (reading, _), (finishing, spent) = calls
+    assert spent == [(max(o.seconds for o in reading), sum(o.extra_s for o in reading))]
+    assert result.status == "ok" and result.seconds == finishing[0].seconds > spent[0][0]
+
+
+def miscounted_pdf(pages: int, declared: int) -> bytes:
+    """``pages`` pages whose page tree declares ``declared`` (/Count): PDFium believes /Count."""
+    from hostile import stream, tiny_pdf
+
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    kids = []
+    for i in range(pages):
+        page, content = 4 + 2 * i, 5 + 2 * i
+        kids.append(b"%d 0 R" % page)
+        objects[content] = stream(b"BT /F1 14 Tf 72 700 Td (Page %d, figure %d) Tj ET" % (i + 1, i * 7))
+        objects[page] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % content
+        )
+    objects[2] = b"<< /Type /Pages /Count %d /Kids [%s] >>" % (declared, b" ".join(kids))
+    return tiny_pdf(objects)
+
+
+@pytest.mark.parametrize("declared", [SPLIT.min_pages + 2, SPLIT.min_pages + 9])
+def test_a_page_tree_that_miscounts_its_pages_is_read_whole_either_way(tmp_path: Path, declared: int) -> None:
+    path = tmp_path / "miscounted.pdf"
+    pages = SPLIT.min_pages + 5
+    path.write_bytes(miscounted_pdf(pages, declared))
+    (alone,) = run_batch([path], RULES, jobs=1, ocr=NO_OCR)
+    (shared,) = run_batch([path], RULES, jobs=2, ocr=NO_OCR)
+    assert alone.document.pages == pages and not alone.document.problems
+    assert f"repaired by qpdf: its page tree says {declared} pages but holds {pages}" in alone.warnings
+    assert (shared.document, shared.warnings) == (alone.document, alone.warnings)
