@@ -417,12 +417,16 @@ def run_batch(
         elif outcome.result is not None:
             settle(i, outcome.result, outcome.seconds)
 
-    def progressed(index: int, info: dict[str, Any]) -> None:
-        if on_progress:
-            on_progress({"path": display_path(paths[plan[index][0]]), **info})
+    def heard_about(documents: list[int]) -> Callable[[int, dict[str, Any]], None]:
+        def progressed(index: int, info: dict[str, Any]) -> None:
+            if on_progress:
+                on_progress({"path": display_path(paths[documents[index]]), **info})
+
+        return progressed
 
     if plan:
-        run_tasks(process_file, [(*task_of[i], part) for i, part in plan], workers, finished, progressed, limits)
+        tasks = [(*task_of[i], part) for i, part in plan]
+        run_tasks(process_file, tasks, workers, finished, heard_about([i for i, _ in plan]), limits)
     unfinished(todo, pieces, shared, results, fail)
     waiting = [i for i in todo if i not in results]
     if waiting:  # the shared documents, each put together and finished by one worker
@@ -435,13 +439,9 @@ def run_batch(
             else:
                 settle(i, outcome.result, seconds)
 
-        def progressed_finishing(index: int, info: dict[str, Any]) -> None:
-            if on_progress:
-                on_progress({"path": display_path(paths[waiting[index]]), **info})
-
         tasks = [(*task_of[i], None, pieces[i]) for i in waiting]
         spent = [(reading_s[i], granted_s[i]) for i in waiting]  # one time limit for the whole document
-        run_tasks(process_file, tasks, min(cores, len(tasks)), completed, progressed_finishing, limits, spent)
+        run_tasks(process_file, tasks, min(cores, len(tasks)), completed, heard_about(waiting), limits, spent)
     return [results[i] for i in range(len(paths))]
 
 

@@ -832,6 +832,20 @@ def fresh_pos_tokenizer():
     return tokenizer
 
 
+def loaded_pos_tokenizer():
+    """A tokenizer that loaded jieba's dict.txt and word tags itself, as jieba does without our tables."""
+    import jieba
+
+    from extract.wordseg import tagger
+
+    tagger()
+    source = fresh_pos_tokenizer()
+    source.tokenizer.tmp_dir = jieba.dt.tmp_dir
+    source.tokenizer.initialize()
+    source.load_word_tag(source.tokenizer.get_dict_file())
+    return source
+
+
 LONG_LABELS = [  # labels over 12 characters, as clean_label cuts them
     "全市自建业务办理系统接入一窗平台统计表",
     "累计总归集量较上周增加的数据共享交换次数",
@@ -878,13 +892,9 @@ def test_a_kept_word_file_that_is_not_current_is_built_again(tmp_path: Path) -> 
 
     import jieba
 
-    from extract.wordseg import keep_words, load_words, tagger, words_stamp
+    from extract.wordseg import keep_words, load_words, words_stamp
 
-    tagger()
-    source = fresh_pos_tokenizer()
-    source.tokenizer.tmp_dir = jieba.dt.tmp_dir
-    source.tokenizer.initialize()
-    source.load_word_tag(source.tokenizer.get_dict_file())
+    source = loaded_pos_tokenizer()
     kept = tmp_path / "words.cache"
     stale = [0, jieba.__version__, "other dict.txt", 1, 2]
     header = marshal.dumps((stale, 100, ({}, 0), ({}, 0)))
@@ -904,15 +914,10 @@ def test_a_kept_word_file_that_is_not_current_is_built_again(tmp_path: Path) -> 
 def test_a_kept_word_file_cut_short_is_not_used(tmp_path: Path) -> None:
     """A kept word file cut short (a full disk, a copy stopped) has a whole header: it is not used,
     or every label cut later would fail to read its part of the table."""
-    import jieba
 
-    from extract.wordseg import keep_words, load_words, tagger
+    from extract.wordseg import keep_words, load_words
 
-    tagger()
-    source = fresh_pos_tokenizer()
-    source.tokenizer.tmp_dir = jieba.dt.tmp_dir
-    source.tokenizer.initialize()
-    source.load_word_tag(source.tokenizer.get_dict_file())
+    source = loaded_pos_tokenizer()
     kept = tmp_path / "words.cache"
     keep_words(source, kept)
     whole = kept.read_bytes()
