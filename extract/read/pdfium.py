@@ -6,7 +6,8 @@ rectangles and curves pdfminer would make of it, image boxes, all in pdfplumber'
 from the top-left of the page as shown) — so the RawPage is the one the pdfplumber reader
 makes, in about a third of the time (tests/test_readers.py proves the two equal on every
 corpus, producer and real-world PDF; benchmarks/RESULTS.md has the times). Type 3 fonts, which
-PDFium leaves unnamed, are named from the content stream (Facts.unnamed_fonts).
+PDFium leaves unnamed, are named from the content stream, and fonts writing top to bottom are
+boxed as pdfminer boxes them (fonts_from_the_stream).
 
 What PDFium does not say, pikepdf reads once per document: the /Descent of each font's
 descriptor. PDFium falls back to the font program's metrics when a descriptor says 0, pdfminer
@@ -106,17 +107,31 @@ def read_page(page, number: int, facts: Facts) -> RawPage:
     frame = Frame.of(mediabox or page.get_mediabox(), rotation)
     drawing = Drawing(frame)
     drawing.walk(address(page.raw), IDENTITY, 0)
-    unnamed: dict[int, tuple[str, float]] = {}
-    if drawing.unnamed_fonts:
-        named = facts.unnamed_fonts(number - 1)
-        if len(named) == len(drawing.unnamed_fonts):  # else the two walks disagree: PDFium's metrics
-            unnamed = dict(zip(drawing.unnamed_fonts, named))
+    known = fonts_from_the_stream(drawing, facts, number - 1)
     textpage = page.get_textpage()
     try:
-        glyphs = read_glyphs(address(textpage.raw), frame, facts.descents, unnamed)
+        glyphs = read_glyphs(address(textpage.raw), frame, facts.descents, known)
     finally:
         textpage.close()
     return finish_page(number, frame.size, rotation, glyphs, drawing.strokes, drawing.images, drawing.curves)
+
+
+def fonts_from_the_stream(drawing: Drawing, facts: Facts, index: int) -> dict[int, tuple[str, float]]:
+    """(name, descent) of the page's fonts PDFium does not describe as pdfminer does, by address:
+    Type 3 fonts (no /BaseFont: PDFium knows no name) and fonts writing top to bottom (pdfminer
+    boxes such a glyph from PDFium's origin up by the font size: no descent). Matched with the
+    content stream's fonts in the order text first uses them; none when the two walks disagree."""
+    if not drawing.unnamed_fonts and not facts.vertical:
+        return {}
+    shown = facts.shown_fonts(index)
+    known: dict[int, tuple[str, float]] = {}
+    unnamed = [spec for spec in shown if "/BaseFont" not in spec]
+    if drawing.unnamed_fonts and len(unnamed) == len(drawing.unnamed_fonts):
+        known = {font: type3_face(spec) for font, spec in zip(drawing.unnamed_fonts, unnamed)}
+    if facts.vertical and len(shown) == len(drawing.fonts):
+        vertical = [font for font, spec in zip(drawing.fonts, shown) if is_vertical(spec)]
+        known |= {font: (decode_name(font_name(font)), 0.0) for font in vertical}
+    return known
 
 
 # --------------------------------------------------------------------------- frame
@@ -252,7 +267,7 @@ class Run:
 
 
 def read_glyphs(
-    textpage: int, frame: Frame, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]
+    textpage: int, frame: Frame, descents: dict[bytes, float], known: dict[int, tuple[str, float]]
 ) -> list[Glyph]:
     """Every character PDFium found (not those it inferred), one sweep, ligatures kept whole.
     What is the same for a text object (font, matrix, colour) is asked once per object, a
@@ -291,7 +306,7 @@ def read_glyphs(
         last_key, last_x, last_y = key, x, y
         run = runs.get(key)
         if run is None:
-            run = runs[key] = text_run(probe, textpage, index, key, faces, descents, unnamed, upright_page)
+            run = runs[key] = text_run(probe, textpage, index, key, faces, descents, known, upright_page)
         face = run.face
         advance = face.advance(code)
         if face.afm is not None and advance is not None:
@@ -318,7 +333,7 @@ def text_run(
     obj: int,
     faces: dict[tuple[int, float], Face],
     descents: dict[bytes, float],
-    unnamed: dict[int, tuple[str, float]],
+    known: dict[int, tuple[str, float]],
     upright_page: bool,
 ) -> Run:
     matrix, size = probe.matrix, probe.size
@@ -329,7 +344,7 @@ def text_run(
         face = Face("", 0, 0.0, 0.0)
     else:
         face_key = (font, size.value)
-        face = faces.get(face_key) or faces.setdefault(face_key, text_face(font, size.value, descents, unnamed))
+        face = faces.get(face_key) or faces.setdefault(face_key, text_face(font, size.value, descents, known))
     a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
     level = upright_page and abs(b) < AXIS_SLACK and abs(c) < AXIS_SLACK and a > 0 and d > 0
     low = face.descent * face.size
@@ -394,9 +409,9 @@ def make_char(
     )
 
 
-def text_face(font: int, size: float, descents: dict[bytes, float], unnamed: dict[int, tuple[str, float]]) -> Face:
-    if font in unnamed:
-        name, descent = unnamed[font]
+def text_face(font: int, size: float, descents: dict[bytes, float], known: dict[int, tuple[str, float]]) -> Face:
+    if font in known:  # from the content stream: fonts_from_the_stream
+        name, descent = known[font]
         return Face(name, font, descent, size)
     raw = font_name(font)
     descent = descents.get(raw, descents.get(b"+" + SUBSET_TAG.sub(b"", raw)))  # PDFium drops some subset tags
@@ -433,15 +448,16 @@ class Facts:
 
     descents: dict[bytes, float]  # each font's descent by name, and by "+" and its name without the subset tag
     mediaboxes: list[tuple[float, float, float, float] | None]  # in the file's own digits, not PDFium's floats
-    source: object = None  # the pikepdf.Pdf, for fonts PDFium knows no name for (Type 3)
+    source: object = None  # the pikepdf.Pdf, for fonts PDFium knows no name for (Type 3) or the writing mode of
+    vertical: bool = False  # a font writes top to bottom (an Identity-V CMap): PDFium does not say which
 
     def close(self) -> None:
         if self.source is not None:
             self.source.close()  # type: ignore[attr-defined]
 
-    def unnamed_fonts(self, index: int) -> list[tuple[str, float]]:
-        """Page ``index``'s fonts without a /BaseFont (Type 3, which PDFium cannot name), in the
-        order the page first shows text in them: (name, descent) as pdfminer has them."""
+    def shown_fonts(self, index: int) -> list:
+        """Page ``index``'s font dictionaries in the order the page first shows text in them
+        (PDFium's text objects meet them in the same order)."""
         if self.source is None:
             return []
         try:
@@ -461,21 +477,33 @@ def document_facts(data: bytes) -> Facts:
         pdf = pikepdf.open(io.BytesIO(data))
     except (pikepdf.PdfError, ValueError, RuntimeError):
         return Facts({}, [])
+    vertical = False
     for font in document_fonts(pdf):
+        vertical = vertical or is_vertical(font)
         name, descent = font_descent(font)
         if name is not None and descent is not None:
             found.setdefault(name, set()).add(descent)
             found.setdefault(b"+" + SUBSET_TAG.sub(b"", name), set()).add(descent)
     boxes = [page_box(page) for page in pdf.pages]
-    return Facts({name: values.pop() for name, values in found.items() if len(values) == 1}, boxes, pdf)
+    return Facts({name: values.pop() for name, values in found.items() if len(values) == 1}, boxes, pdf, vertical)
+
+
+def is_vertical(font) -> bool:
+    """A composite font whose CMap writes top to bottom (Identity-V, UniGB-UCS2-V…)."""
+    import pikepdf
+
+    encoding = font.get("/Encoding")
+    if isinstance(encoding, pikepdf.Stream):
+        encoding = encoding.get("/CMapName")
+    return font.get("/Subtype") == "/Type0" and isinstance(encoding, pikepdf.Name) and str(encoding).endswith("-V")
 
 
 SHOW_TEXT = {"Tj", "TJ", "'", '"'}
 
 
-def first_shown(stream, resources, depth: int, current, order: list, seen: set) -> list[tuple[str, float]]:
+def first_shown(stream, resources, depth: int, current, order: list, seen: set) -> list:
     """Walk a content stream (and the forms it draws) as an interpreter would for the font
-    state only: Tf sets it, q/Q save and restore it; note each unnamed font at its first text."""
+    state only: Tf sets it, q/Q save and restore it; note each font at its first text."""
     import pikepdf
 
     fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
@@ -489,11 +517,11 @@ def first_shown(stream, resources, depth: int, current, order: list, seen: set) 
             current = saved.pop()
         elif op == "Tf" and operands and isinstance(fonts, pikepdf.Dictionary):
             current = fonts.get(operands[0])
-        elif op in SHOW_TEXT and isinstance(current, pikepdf.Dictionary) and "/BaseFont" not in current:
+        elif op in SHOW_TEXT and isinstance(current, pikepdf.Dictionary):
             key = current.objgen if current.is_indirect else id(current)
             if key not in seen:
                 seen.add(key)
-                order.append(type3_face(current))
+                order.append(current)
         elif op == "Do" and operands and isinstance(forms, pikepdf.Dictionary) and depth < MAX_FORM_DEPTH:
             form = forms.get(operands[0])
             if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
@@ -609,6 +637,7 @@ class Drawing:
         self.images: list[BBox] = []
         self.curves = 0
         self.unnamed_fonts: list[int] = []  # fonts with no /BaseFont, by address, in the order text first uses them
+        self.fonts: list[int] = []  # every font, by address, in the order text first uses it
         self.fonts_seen: set[int] = set()
         self.probe = Probe()
 
@@ -646,6 +675,7 @@ class Drawing:
         font = PDFIUM.FPDFTextObj_GetFont(obj)
         if font and font not in self.fonts_seen:
             self.fonts_seen.add(font)
+            self.fonts.append(font)
             if PDFIUM.FPDFFont_GetBaseFontName(font, None, 0) <= 1:
                 self.unnamed_fonts.append(font)
 
