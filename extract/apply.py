@@ -286,8 +286,11 @@ def metric_record(
     position: int | None = None,
 ) -> Metric:
     base = ctx.base
-    position = q.start if position is None else position
-    page, bbox = para.locate(position)
+    if position is None:  # q's offsets are in the paragraph's text, else in the text from position on
+        position, start, end = q.start, q.start, q.end
+    else:
+        start, end = position + q.start, position + q.end
+    page, bbox = para.span_box(start, end) if end > start else para.locate(position)
     return Metric(
         doc_id=ctx.doc.doc_id,
         date=ctx.doc.meta.date,
@@ -491,7 +494,7 @@ def ratio_checks(ctx: Context, table: Table, check: dict, rule: TableRule) -> No
                 detail,
                 passed,
                 cell.page,
-                cell.bbox,
+                cell.ink or cell.bbox,
             )
         )
 
@@ -592,7 +595,7 @@ def prose_deadlines(ctx: Context, rule_name: str, sections) -> None:
                 continue
             stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             task, owner = task_after(ctx, text, m.start(), m.end(), stop)
-            page, _ = para.locate(m.start())
+            page, bbox = para.span_box(m.start(), m.end())
             ctx.records.deadlines.append(
                 DeadlineRecord(
                     ctx.doc.doc_id,
@@ -605,6 +608,7 @@ def prose_deadlines(ctx: Context, rule_name: str, sections) -> None:
                     rule_name,
                     deadline.kind,
                     "text",
+                    bbox=bbox,
                 )
             )
 
@@ -660,6 +664,7 @@ def table_deadlines(ctx: Context, table: Table, columns: dict[str, str], rule_na
                     rule_name,
                     deadline.kind if deadline else "undetermined",
                     f"table:{table.table_id}",
+                    bbox=cell.ink or cell.bbox,
                 )
             )
 

@@ -82,7 +82,7 @@ def column_figures(table: Table, col: int) -> list[Figure | None]:
         printed = re.search(r"\d[\d,]*(?:\.\d+)?", cell.text)
         number = float(printed.group(0).replace(",", "")) if printed else 0.0
         factor = abs(q.value / number) if number else 1.0
-        out.append(Figure(q.value, decimals(cell.text), factor, cell.page, cell.bbox))
+        out.append(Figure(q.value, decimals(cell.text), factor, cell.page, cell.ink or cell.bbox))
     return out
 
 

@@ -134,10 +134,12 @@ def process_file(
         entry = cache.Entry(result.status, result.error, result.warnings, result.document, result.records)
         result.key = cache.entry_key(result.sha256, rules.digest, cache_kind(Path(path), ocr, reading))
         cache.store(Path(cache_dir), result.key, entry)
-    if rendered_format == "csv":
+    if rendered_format:  # csv, with its options: export.rendering()
         from .export import kept, pieces
+        from .review import ReviewSource
 
-        made = kept(result, pieces(result), cache_dir)
+        review = ReviewSource({doc_id: Path(path)}, reading) if cache.REVIEWED in rendered_format else None
+        made = kept(result, pieces(result, review, cache.PRINTED in rendered_format), cache_dir, rendered_format)
         result = replace(result, document=None, records=None, pieces=made)
     return result
 

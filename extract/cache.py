@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .model import Document, Records
+from .model import INTERNAL, Document, Records
 
 # Libraries whose behaviour shapes the results: a new version may read a PDF differently.
 LIBRARIES = (
@@ -44,6 +44,9 @@ LIBRARIES = (
 )
 ENTRY_SUFFIX = ".json"
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,60}")
+PAGE_NUMBER = re.compile(r"[0-9]{4,6}")
+REVIEWED = "+review"  # a rendered format's suffix when its files include the review page (review.py)
+PRINTED = "+original"  # ... when its tables' files keep the script they are printed in (--script original)
 MAX_ENTRY_BYTES = 1_000_000_000  # the 250-page Hansard's entry is ~30 MB
 PACKAGE = Path(__file__).resolve().parent
 
@@ -128,7 +131,7 @@ def store(directory: Path, key: str, entry: Entry) -> None:
 
     anonymous = relabel(entry, "", "")
     try:
-        data = _adapter().dump_json(anonymous)
+        data = _adapter().dump_json(anonymous, exclude={"document": INTERNAL})
     except PydanticSerializationError:  # a lone surrogate from a broken text layer: not kept, still written
         return
     target = directory / f"{key}{ENTRY_SUFFIX}"
@@ -222,9 +225,14 @@ def load_rendered(
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     required = {f"rows/{name}.csv" for name in datasets} | {f"json/{doc_id}.json"}
+    reviewed = REVIEWED in fmt
+    if reviewed:
+        required.add(f"review/{doc_id}.html")
     if set(counts) != set(datasets) or any(rows < 0 for rows in counts.values()):
         return None
-    if not required <= set(files) or not all(name in required or table_file(name, doc_id) for name in files):
+    known = [table_file, page_image] if reviewed else [table_file]
+    stray = [name for name in files if name not in required and not any(ok(name, doc_id) for ok in known)]
+    if not required <= set(files) or stray:
         return None
     inside = os.path.realpath(folder)
     for name, size in files.items():
@@ -253,6 +261,12 @@ def table_file(name: str, doc_id: str) -> bool:
     """tables/<doc_id>/<table id>.csv, the table id as export.safe_name writes it."""
     prefix = f"tables/{doc_id}/"
     return name.startswith(prefix) and name.endswith(".csv") and bool(SAFE_ID.fullmatch(name[len(prefix) : -4]))
+
+
+def page_image(name: str, doc_id: str) -> bool:
+    """review/<doc_id>/p<number>.jpg, as review.image_path writes it."""
+    prefix = f"review/{doc_id}/p"
+    return name.startswith(prefix) and name.endswith(".jpg") and bool(PAGE_NUMBER.fullmatch(name[len(prefix) : -4]))
 
 
 def safe_relative(name: str) -> bool:

@@ -79,6 +79,11 @@ class Reader(str, Enum):
     pdfplumber = "pdfplumber"
 
 
+class Script(str, Enum):
+    simplified = "simplified"
+    original = "original"
+
+
 class OutputFormat(str, Enum):
     csv = "csv"
     json = "json"
@@ -170,6 +175,20 @@ def run(
             help="CSV files start with a byte-order mark, so Excel opens them as UTF-8 instead of garbling the Chinese (pandas, DuckDB and frictionless read them as before).",
         ),
     ] = False,
+    script: Annotated[
+        Script,
+        typer.Option(
+            "--script",
+            help="Tables' own files (tables/<doc_id>/*.csv, the workbook's table sheets) in simplified Chinese, or as printed: original keeps traditional characters; every other dataset stays simplified, to join on.",
+        ),
+    ] = Script.simplified,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Also write review/index.html: each document's pages with every figure, deadline, heading and table cell boxed where it is printed, to check them against the page (open it in a browser; no server needed).",
+        ),
+    ] = False,
 ) -> None:
     if on_main_thread():  # a thread may not set handlers: a program calling main() from one
         signal.signal(signal.SIGTERM, interrupt)
@@ -183,9 +202,10 @@ def run(
     # imported only now: the workers' set-up (above) overlaps this process loading the pipeline.
     # Still under __main__'s Ctrl-C handler: a KeyboardInterrupt inside an import, even caught,
     # could leave Python to end by SIGINT instead of our exit code (seen once in 20 tries)
-    from .batch import rules_for
-    from .export import planned_names, write_outputs
+    from .batch import document_ids, rules_for
+    from .export import planned_names, rendering, write_outputs
     from .read.selection import Reading, parse_pages
+    from .review import ReviewSource
 
     try:
         reading = Reading(reader.value, parse_pages(pages) if pages is not None else (), password)
@@ -195,7 +215,7 @@ def run(
 
     handle_interrupts()
     try:
-        with output_folder(output, planned_names(fmt.value), inputs) as folder:
+        with output_folder(output, planned_names(fmt.value, review), inputs) as folder:
             rule_set = rules_for(rule_folders)
             for problem in rule_set.errors:
                 say(f"rule file error: {problem}")
@@ -203,12 +223,16 @@ def run(
             settings = replace(OCR, mode=ocr.value)
             cache_dir = None if no_cache else folder.cache_dir
             # a cached document's kept CSV files stand in for it (not loaded, not converted again)
-            rendered = fmt.value if fmt == OutputFormat.csv else None
+            printed = script == Script.original
+            rendered = rendering(fmt.value, review, printed) if fmt == OutputFormat.csv else None
             results = extract_all(inputs, rule_folders, jobs, cache_dir, limits, quiet, settings, reading, rendered)
+            sources = ReviewSource(dict(zip(document_ids(inputs), inputs)), reading) if review else None
             try:
                 counts: dict[str, int] = {}
                 folder.publish(
-                    lambda staging: counts.update(write_outputs(results, staging, fmt.value, cache_dir, excel))
+                    lambda staging: counts.update(
+                        write_outputs(results, staging, fmt.value, cache_dir, excel, sources, printed)
+                    )
                 )
             except OSError as exc:
                 say(f"{output}: cannot write the outputs ({exc.strerror or exc}); the previous outputs are unchanged")
@@ -486,7 +510,9 @@ def inspect(
     page: Annotated[int | None, typer.Option(help="Only this page (1-based).")] = None,
     png: Annotated[
         Path | None,
-        typer.Option(help="Draw the page (needs --page) with boxes: values red, tables blue, headings green."),
+        typer.Option(
+            help="Draw the page (needs --page) with boxes: values red, deadlines orange, tables blue, headings green."
+        ),
     ] = None,
     rules: RulesOption = None,
 ) -> None:
@@ -570,6 +596,8 @@ def draw_page(file: Path, page: int, png: Path, doc, records) -> None:
         image.draw_rects(headings, stroke=(20, 160, 60), fill=(20, 160, 60, 25), stroke_width=2)
         values = [m.bbox for m in records.metrics if m.page == page and m.bbox]
         image.draw_rects(values, stroke=(220, 30, 30), fill=(220, 30, 30, 20), stroke_width=2)
+        deadlines = [d.bbox for d in records.deadlines if d.page == page and d.bbox]
+        image.draw_rects(deadlines, stroke=(230, 140, 0), fill=(230, 140, 0, 25), stroke_width=2)
         image.save(str(png))
 
 

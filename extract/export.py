@@ -23,11 +23,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .batch import DocResult
+from .cache import PRINTED, REVIEWED
 from .confidence import table_confidence
-from .model import Document, Records
+from .model import INTERNAL, Document, Paragraph, Records
+
+if TYPE_CHECKING:
+    from .review import ReviewSource
 
 # name -> (column, Frictionless type)
 SCHEMAS: dict[str, list[tuple[str, str]]] = {
@@ -106,6 +110,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("deadline_text", "string"),
         ("due", "date"),
         ("page", "integer"),
+        ("bbox", "array"),
         ("section_id", "string"),
         ("rule", "string"),
         ("kind", "string"),
@@ -142,15 +147,17 @@ WORKBOOK = "extract.xlsx"
 # Every name a run writes in the output folder (and so replaces on the next run).
 OUTPUT_NAMES = frozenset(
     {f"{name}.{ext}" for name in SCHEMAS for ext in ("csv", "json", "parquet")}
-    | {"tables", "json", "datapackage.json", WORKBOOK}
+    | {"tables", "json", "datapackage.json", WORKBOOK, "review"}
 )
+REVIEW_INDEX = "review/index.html"  # a rendered format's suffix when the outputs include the review page
 
 
-def planned_names(fmt: str) -> set[str]:
+def planned_names(fmt: str, review: bool = False) -> set[str]:
     """The entries a run in this format writes at the top of the output folder."""
+    extra = {"review"} if review else set()
     if fmt == "xlsx":
-        return {WORKBOOK, "json"}
-    return {f"{name}.{fmt}" for name in SCHEMAS} | {"tables", "json", "datapackage.json"}
+        return {WORKBOOK, "json"} | extra
+    return {f"{name}.{fmt}" for name in SCHEMAS} | {"tables", "json", "datapackage.json"} | extra
 
 
 def open_text(path: Path) -> IO[str]:
@@ -289,30 +296,45 @@ ROWS = {
 
 # --------------------------------------------------------------------------- writing
 def write_outputs(
-    results: list[DocResult], out: Path, fmt: str = "csv", cache_dir: Path | None = None, bom: bool = False
+    results: list[DocResult],
+    out: Path,
+    fmt: str = "csv",
+    cache_dir: Path | None = None,
+    bom: bool = False,
+    review: ReviewSource | None = None,
+    printed: bool = False,
 ) -> dict[str, int]:
     """Every output file into ``out``; returns the row count of each dataset. With ``cache_dir``,
     each document's CSV outputs are kept there too, for the next run to copy (cache.Rendered).
     ``bom``: every CSV file starts with UTF-8's byte-order mark (``--excel``: Excel then reads
-    it as UTF-8, not the system's code page; pandas, DuckDB and frictionless skip it)."""
+    it as UTF-8, not the system's code page; pandas, DuckDB and frictionless skip it).
+    ``review``: the review page too (review.py), its images from those files. ``printed``: the
+    tables' own files (and sheets) in the script they are printed in (--script original); the
+    datasets stay simplified, for joining."""
     results = sorted(results, key=lambda r: r.doc_id)
     if fmt == "csv":
-        return write_csv_outputs(results, out, cache_dir, bom)
+        return write_csv_outputs(results, out, cache_dir, bom, review, printed)
     if any(r.pieces is not None for r in results):  # their documents were not sent back: nothing to convert
         raise ValueError(f"results made for CSV output (run_batch's rendered_format) cannot be written as {fmt}")
     datasets = {name: list(ROWS[name](results)) for name in SCHEMAS}
     if fmt == "xlsx":
         from .workbook import write_workbook
 
-        write_workbook(out / WORKBOOK, results, datasets)
+        write_workbook(out / WORKBOOK, results, datasets, printed)
     else:
         for name, columns in SCHEMAS.items():
             write_dataset(out, name, [c for c, _ in columns], datasets[name], fmt)
         for r in readable(results):
             for t in r.document.tables:
-                write_document_files(out, {table_file(r.doc_id, t): encoded(table_csv(t))}, bom)
+                write_document_files(out, {table_file(r.doc_id, t): encoded(table_csv(t, printed))}, bom)
     for r in results:
         write_document_files(out, {f"json/{r.doc_id}.json": json_bytes(r)})
+    if review is not None:
+        from .review import index_page, listed_result, review_files
+
+        for r in results:
+            write_document_files(out, review_files(r, review))
+        write_document_files(out, {REVIEW_INDEX: index_page([listed_result(r) for r in results])})
     counts = {name: len(rows) for name, rows in datasets.items()}
     write_datapackage(out, fmt, counts, datasets["tables"])
     return counts
@@ -329,10 +351,18 @@ class Pieces:
     counts: dict[str, int]
 
 
-def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | None, bom: bool = False) -> dict[str, int]:
+def write_csv_outputs(
+    results: list[DocResult],
+    out: Path,
+    cache_dir: Path | None,
+    bom: bool = False,
+    review: ReviewSource | None = None,
+    printed: bool = False,
+) -> dict[str, int]:
     """The datasets written document by document (rows in the same order as one sorted pass would
     give), so a run holds one document's outputs in memory, not the batch's."""
     counts = dict.fromkeys(SCHEMAS, 0)
+    listed = []
     with contextlib.ExitStack() as stack:
         handles = {name: stack.enter_context(open(out / f"{name}.csv", "wb")) for name in SCHEMAS}
         for name, columns in SCHEMAS.items():
@@ -340,7 +370,14 @@ def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | Non
                 handles[name].write(codecs.BOM_UTF8)
             handles[name].write(encoded(csv_text([[c for c, _ in columns]])))
         for r in results:
-            part = r.pieces if r.pieces is not None else kept(r, pieces(r), cache_dir)
+            if r.pieces is not None:
+                part = r.pieces
+            else:
+                part = kept(r, pieces(r, review, printed), cache_dir, rendering("csv", review is not None, printed))
+            if review is not None:
+                from .review import listed_row
+
+                listed.append(listed_row(read_piece(part.rows["documents"]), part.counts))
             for name, handle in handles.items():
                 rows = part.rows[name]
                 if isinstance(rows, Path):
@@ -350,18 +387,32 @@ def write_csv_outputs(results: list[DocResult], out: Path, cache_dir: Path | Non
                     handle.write(rows)
                 counts[name] += part.counts[name]
             write_document_files(out, part.files, bom)
+    if review is not None:
+        from .review import index_page
+
+        write_document_files(out, {REVIEW_INDEX: index_page(listed)})
     write_datapackage(out, "csv", counts)
     return counts
 
 
-def kept(r: DocResult, made: Pieces, cache_dir: str | Path | None) -> Pieces:
-    """``made``, kept in the cache beside the document's entry for the next run to copy."""
+def read_piece(piece: bytes | Path) -> bytes:
+    return piece.read_bytes() if isinstance(piece, Path) else piece
+
+
+def rendering(fmt: str, review: bool, printed: bool) -> str:
+    """The name of one way of writing a document's files: its format and options (csv+review)."""
+    return fmt + (REVIEWED if review else "") + (PRINTED if printed else "")
+
+
+def kept(r: DocResult, made: Pieces, cache_dir: str | Path | None, fmt: str = "csv") -> Pieces:
+    """``made``, kept in the cache beside the document's entry for the next run to copy; ``fmt``
+    names how they were written (rendering())."""
     if cache_dir and r.key:
         from . import cache
 
         info = {"status": r.status, "error": r.error, "warnings": r.warnings, "counts": made.counts}
         files = {**{f"rows/{name}.csv": data for name, data in made.rows.items()}, **made.files}
-        cache.store_rendered(Path(cache_dir), r.key, r.doc_id, r.path, "csv", files, info)  # type: ignore[arg-type]
+        cache.store_rendered(Path(cache_dir), r.key, r.doc_id, r.path, fmt, files, info)  # type: ignore[arg-type]
     return made
 
 
@@ -372,7 +423,7 @@ def kept_pieces(found: Any) -> Pieces:
     return Pieces(rows, files, found.counts)
 
 
-def pieces(r: DocResult) -> Pieces:
+def pieces(r: DocResult, review: ReviewSource | None = None, printed: bool = False) -> Pieces:
     rows: dict[str, bytes | Path] = {}
     counts: dict[str, int] = {}
     for name, columns in SCHEMAS.items():
@@ -382,8 +433,12 @@ def pieces(r: DocResult) -> Pieces:
     files: dict[str, bytes | Path] = {}
     for readable_result in readable([r]):
         for t in readable_result.document.tables:
-            files[table_file(r.doc_id, t)] = encoded(table_csv(t))
+            files[table_file(r.doc_id, t)] = encoded(table_csv(t, printed))
     files[f"json/{r.doc_id}.json"] = json_bytes(r)
+    if review is not None:
+        from .review import review_files
+
+        files.update(review_files(r, review))
     return Pieces(rows, files, counts)
 
 
@@ -422,8 +477,11 @@ def table_file(doc_id: str, table: Any) -> str:
     return f"tables/{doc_id}/{safe_name(table.table_id)}.csv"
 
 
-def table_csv(table: Any) -> str:
-    return csv_text([column_labels(table.header), *([c.text for c in row] for row in table.rows)])
+def table_csv(table: Any, printed: bool = False) -> str:
+    """A table's own file: its header and cells, as normalised (simplified) or as printed."""
+    header = (table.header_printed or table.header) if printed else table.header
+    cells = ([c.printed if printed else c.text for c in row] for row in table.rows)
+    return csv_text([column_labels(header), *cells])
 
 
 def column_labels(header: list[str]) -> list[str]:
@@ -469,7 +527,7 @@ def json_bytes(r: DocResult) -> bytes:
 
     shaped = DocumentJson(r.doc_id, r.path, r.sha256, r.status, r.error, r.document, r.records)
     try:
-        return json_adapter().dump_json(shaped)
+        return json_adapter().dump_json(shaped, exclude={"document": INTERNAL})
     except PydanticSerializationError:
         return encoded(json.dumps(document_json(r), ensure_ascii=False, separators=(",", ":"), default=str))
 
@@ -504,7 +562,8 @@ def plain(value: Any) -> Any:
     kind = type(value)
     names = FIELD_NAMES.get(kind)
     if names is None and hasattr(kind, "__dataclass_fields__"):
-        names = FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+        left_out = INTERNAL["paragraphs"]["__all__"] if kind is Paragraph else set()
+        names = FIELD_NAMES[kind] = tuple(f.name for f in fields(value) if f.name not in left_out)
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}
     if kind is list or kind is tuple:

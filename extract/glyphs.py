@@ -4,7 +4,8 @@ Owns: the radical forms (⺠ for 民, ⻔ for 门: radicals.tsv, from Noto CJK's
 the Unicode names), Kangxi radicals (⼀ for 一) and CJK compatibility ideographs, each mapped to
 the unified hanzi a reader sees, and Latin ligatures (ﬂ) to their letters, so "workflow" is
 found. Both PDF readers apply it to every character (PDFium already reads some of them so), and
-normalisation to text input.
+normalisation to text input. Where a glyph that prints several characters puts each of them
+(``shared``), so a value's box is on its own characters.
 """
 
 from __future__ import annotations
@@ -34,3 +35,11 @@ def radicals() -> dict[str, str]:
             _, radical, hanzi, *_ = line.split("\t")
             table[radical] = hanzi
     return table
+
+
+def shared(x0: float, x1: float, parts: int) -> list[tuple[float, float]]:
+    """A glyph's run across the page [x0, x1] cut into ``parts`` equal pieces, one per character it prints."""
+    if parts == 1:
+        return [(x0, x1)]
+    step = (x1 - x0) / max(parts, 1)
+    return [(x0 + i * step, x0 + (i + 1) * step) for i in range(parts)]

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 BBox = tuple[float, float, float, float]
+Span = tuple[float, float]  # where a character runs across the page: (x0, x1)
 Quality = Literal["ok", "no_text", "garbled", "blank"]
 
 
@@ -115,6 +116,7 @@ class TextLine:
     lead: str = ""  # a leading run in another face or bold: a run-in heading candidate
     from_text: bool = False  # came from text input: one extracted line, no geometry
     split_row: bool = False  # one of several pieces of a row split at wide gaps (a tabbed line)
+    xs: list[Span] | None = field(default=None, repr=False, compare=False)  # each character of text; None: unknown
 
 
 @dataclass(slots=True)
@@ -125,6 +127,7 @@ class Cell:
     row_span: int = 1
     col_span: int = 1
     original: str = ""
+    ink: BBox | None = None  # the box round its characters (bbox is the cell's own, from its rules)
 
 
 @dataclass(slots=True)
@@ -177,6 +180,9 @@ class Paragraph:
     original: str = ""
     kind: str = "body"  # body | heading | caption | note
     lines: list[tuple[int, int, int, BBox]] = field(default_factory=list)  # (start, end, page, bbox) per printed line
+    # per printed line, where each of its characters runs across the page (None: unknown)
+    # (not written out: per-character positions would double a document's JSON; INTERNAL)
+    glyphs: list[list[Span] | None] = field(default_factory=list, repr=False, compare=False)
 
     def locate(self, position: int) -> tuple[int, BBox | None]:
         """The page and line box of a character offset in the text (a paragraph may cross pages)."""
@@ -184,6 +190,30 @@ class Paragraph:
             if start <= position < end:
                 return page, bbox
         return self.page, self.bbox
+
+    def span_box(self, start: int, end: int) -> tuple[int, BBox | None]:
+        """The page of text[start:end] and the box round its own characters: on each printed line
+        of that page it touches, from its first character's left to its last one's right; the
+        whole line's box where a line's characters are not known."""
+        page, found = self.locate(start)
+        boxes: list[BBox] = []
+        for index, (first, last, on, line) in enumerate(self.lines):
+            if on != page or last <= start or first >= end:
+                continue
+            spans = self.glyphs[index] if index < len(self.glyphs) else None
+            if spans is None or len(spans) != last - first:
+                boxes.append(line)
+                continue
+            inside = spans[max(start, first) - first : min(end, last) - first]
+            boxes.append((min(s[0] for s in inside), line[1], max(s[1] for s in inside), line[3]))
+        if not boxes:
+            return page, found
+        return page, (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
 
 
 @dataclass(slots=True)
@@ -222,6 +252,12 @@ class TableCell:
     page: int
     bbox: BBox | None
     merged_from: tuple[int, int] | None = None  # (row, col) of the merged cell's origin, when filled down/right
+    ink: BBox | None = None  # the box round its characters, when it has any
+    original: str = ""  # the text as printed (traditional, full-width), when normalising changed it
+
+    @property
+    def printed(self) -> str:
+        return self.original or self.text
 
 
 @dataclass(slots=True)
@@ -241,6 +277,7 @@ class Table:
     roles: list[str] = field(default_factory=list)  # per column: label | code | serial | value
     unit_printed: str | None = None  # the unit its values are printed in (万元), when the page says
     unit_source: str | None = None  # where that unit was read: 单位：万元, or a header
+    header_printed: list[str] = field(default_factory=list)  # the header as printed, when normalising changed it
 
     @property
     def ncols(self) -> int:
@@ -276,6 +313,11 @@ class Document:
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.section_id == section_id), None)
+
+
+# What the pipeline uses but neither a document's JSON nor the cache keeps, as pydantic's
+# ``exclude`` for a Document (export.plain leaves out the same fields).
+INTERNAL: dict[str, dict[str, dict[str, set[str]]]] = {"paragraphs": {"__all__": {"glyphs"}}}
 
 
 # --------------------------------------------------------------------------- records (rules)
@@ -319,6 +361,7 @@ class DeadlineRecord:
     source: str = "text"  # "text" or "table:<table_id>"
     period: str = ""  # the period the document covers, as for metrics
     issuer: str = ""  # the body that issued the document
+    bbox: BBox | None = None  # the deadline as printed (its words, or its table cell)
 
 
 @dataclass(slots=True)

@@ -15,8 +15,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from .glyphs import as_printed
-from .model import Cell, LaidOutPage, PageTable, TextLine
+from .glyphs import as_printed, shared
+from .model import Cell, LaidOutPage, PageTable, Span, TextLine
 
 HANZI = re.compile(r"[\u3400-\u9fff]")
 # Characters that take no space beside them: hanzi, CJK and full-width punctuation, kana.
@@ -124,7 +124,51 @@ def normalize_pages(pages: list[LaidOutPage], script: str) -> list[LaidOutPage]:
 
 def normalize_line(line: TextLine, script: str) -> None:
     line.original = line.original or line.text
-    line.text = normalize_text(line.text, script)
+    if line.xs is None or len(line.xs) != len(line.text) or MARKDOWN_BOLD.search(line.text):
+        line.text, line.xs = normalize_text(line.text, script), None
+    else:
+        line.text, line.xs = normalize_with_spans(line.text, line.xs, script)
+
+
+def normalize_with_spans(text: str, xs: list[Span], script: str) -> tuple[str, list[Span] | None]:
+    """normalize_text, and where each character of the result is printed: narrowing may make one
+    character several (a ligature), OpenCC changes characters one for one, spacing only drops or
+    merges spaces; None for the positions when OpenCC changed the length (a phrase)."""
+    pieces: list[str] = []
+    spans: list[Span] = []
+    for ch, span in zip(text, xs):
+        narrowed = narrow(ch)
+        pieces.append(narrowed)
+        spans.extend(shared(span[0], span[1], len(narrowed)))
+    converted = "".join(pieces)
+    if script == "traditional":
+        converted = to_simplified(converted)
+    result = tidy_spaces(converted)
+    if len(converted) != len(spans):
+        return result, None
+    return result, spans_after_spacing(result, converted, spans)
+
+
+def spans_after_spacing(result: str, before: str, spans: list[Span]) -> list[Span] | None:
+    """The spans of ``before``'s characters carried to ``result`` (the same text with spaces
+    dropped or merged); a space left in the result spans the gap between its neighbours."""
+    printed = [(ch, span) for ch, span in zip(before, spans) if not ch.isspace()]
+    out: list[Span | None] = []
+    taken = 0
+    for ch in result:
+        if ch.isspace():
+            out.append(None)
+            continue
+        if taken >= len(printed) or printed[taken][0] != ch:
+            return None
+        out.append(printed[taken][1])
+        taken += 1
+    for index, span in enumerate(out):
+        if span is None:
+            left = out[index - 1][1] if index and out[index - 1] else 0.0  # type: ignore[index]
+            right = out[index + 1][0] if index + 1 < len(out) and out[index + 1] else left  # type: ignore[index]
+            out[index] = (left, max(left, right))
+    return out  # type: ignore[return-value]
 
 
 def normalize_table(table: PageTable, script: str) -> None:

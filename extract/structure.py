@@ -33,6 +33,7 @@ from .model import (
     Paragraph,
     RawDocument,
     Section,
+    Span,
     Table,
     TextLine,
 )
@@ -537,7 +538,7 @@ class SectionBuilder:
             heading=heading,
             text=text,
             page=para.page,
-            bbox=para.bbox(),
+            bbox=heading_box(para, label, heading, text),
         )
         if parent:
             parent.children.append(section.section_id)
@@ -609,6 +610,22 @@ def ordinal(label: str) -> int:
     return (int(tens) if tens.isdigit() else CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (
         int(ones) if ones.isdigit() else CN_DIGITS.get(ones, 0) if ones else 0
     )
+
+
+def heading_box(para: Para, label: str, heading: str | None, body: str) -> BBox | None:
+    """The box of a section's label and heading as printed: the whole paragraph when nothing
+    follows them, else only their own characters (a run-in heading: （四）做好…对接。 and its text)."""
+    if not body:
+        return para.bbox()
+    start = para.text.find(label)
+    if start < 0:
+        return para.bbox()
+    end = start + len(label)
+    found = para.text.find(heading, end) if heading else -1
+    if heading and found >= 0:
+        end = found + len(heading)
+    page, box = make_paragraph(para, None, "").span_box(start, end)
+    return box if page == para.page else para.bbox()
 
 
 def split_heading(para: Para, label: str) -> tuple[str | None, str]:
@@ -925,12 +942,17 @@ class Assembler:
 
 
 def make_paragraph(para: Para, section_id: str | None, original: str, kind: str = "body") -> Paragraph:
-    lines = [
-        (start, end, line.page, line.bbox)
-        for (start, end), line in zip(para.spans, para.lines)
-        if line.bbox != (0.0, 0.0, 0.0, 0.0)
-    ]
-    return Paragraph(para.text, para.page, para.bbox(), section_id, original, kind, lines)
+    placed = [(span, line) for span, line in zip(para.spans, para.lines) if line.bbox != (0.0, 0.0, 0.0, 0.0)]
+    lines = [(start, end, line.page, line.bbox) for (start, end), line in placed]
+    glyphs = [line_spans(line, end - start) for (start, end), line in placed]
+    return Paragraph(para.text, para.page, para.bbox(), section_id, original, kind, lines, glyphs)
+
+
+def line_spans(line: TextLine, length: int) -> list[Span] | None:
+    """Where each character the line gave its paragraph is printed; None when not known (text
+    input, or a line whose text is not the one its positions were taken for)."""
+    xs = line.xs
+    return xs if xs is not None and len(xs) == len(line.text) == length else None
 
 
 def continues_title(title: Para, para: Para) -> bool:

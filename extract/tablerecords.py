@@ -134,7 +134,7 @@ def column_records(
                 raw=cell.text,
                 approx=q.approx,
                 page=cell.page,
-                bbox=cell.bbox,
+                bbox=cell.ink or cell.bbox,
                 source=f"table:{table.table_id}",
                 rule=rule,
                 is_total=r in table.total_rows,

@@ -25,7 +25,8 @@ PLAIN = re.compile(r"^-?(?:0|[1-9]\d{0,14})(?:\.(\d+))?$")
 PERCENT = re.compile(r"^(-?(?:0|[1-9]\d{0,14})(?:\.(\d+))?)%$")
 
 
-def write_workbook(path: Path, results: list, datasets: dict[str, list[dict[str, Any]]]) -> None:
+def write_workbook(path: Path, results: list, datasets: dict[str, list[dict[str, Any]]], printed: bool = False) -> None:
+    """The workbook; ``printed``: the tables' sheets in the script they are printed in."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -48,9 +49,9 @@ def write_workbook(path: Path, results: list, datasets: dict[str, list[dict[str,
             for part, start in enumerate(range(0, max(len(table.rows), 1), MAX_ROWS - 2)):
                 sheet = book.create_sheet(name if part == 0 else continued(name, part, table_sheets))
                 sheet.append([text_cell(sheet, title)])
-                sheet.append([text_cell(sheet, h) for h in table.header])
+                sheet.append([text_cell(sheet, h) for h in ((printed and table.header_printed) or table.header)])
                 for row in table.rows[start : start + MAX_ROWS - 2]:
-                    sheet.append([printed_cell(sheet, c.text) for c in row])
+                    sheet.append([printed_cell(sheet, c.printed if printed else c.text) for c in row])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 

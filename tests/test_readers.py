@@ -62,7 +62,10 @@ def read_by(path: str, reader: str, fold: bool = False) -> dict[str, Any]:
                 char.text = char.text.translate(SHARED_GLYPH) if fold else char.text
         document = document_from_raw(raw)
     records = apply_rules(document, rules_for(str(default_rules_dir())))
-    return {"document": asdict(document), "records": asdict(records)}
+    written = asdict(document)
+    for paragraph in written["paragraphs"]:  # what is written out (model.INTERNAL): the boxes they make are
+        paragraph.pop("glyphs")
+    return {"document": written, "records": asdict(records)}
 
 
 def differences(a: Any, b: Any, where: str = "") -> list[str]:
@@ -98,7 +101,7 @@ def what_is_said(extraction: dict[str, Any]) -> dict[str, Any]:
 def without_positions(value: Any) -> Any:
     """The extraction with every coordinate and page box left out: what it says, not where."""
     if isinstance(value, dict):
-        return {k: without_positions(v) for k, v in value.items() if k not in ("bbox", "lines", "ys", "xs")}
+        return {k: without_positions(v) for k, v in value.items() if k not in ("bbox", "ink", "lines", "ys", "xs")}
     if isinstance(value, list | tuple):
         return [without_positions(v) for v in value]
     return value

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from ..model import Char, Edge, PageTable, RawPage
 from ..settings import TABLES, TableSettings
 from .lattice import lattice_tables
-from .text import chars_to_text
+from .text import chars_to_text, ink_box
 
 
 def find_page_tables(page: RawPage, settings: TableSettings = TABLES) -> list[PageTable]:
@@ -79,7 +79,9 @@ def fill_cells(tables: list[PageTable], chars: list[Char]) -> None:
             for cell in row:
                 if id(cell) not in seen:
                     seen.add(id(cell))
-                    cell.text = chars_to_text(buckets.get(id(cell), []))
+                    inside = buckets.get(id(cell), [])
+                    cell.text = chars_to_text(inside)
+                    cell.ink = ink_box(inside)
 
 
 def looks_like_table(table: PageTable, page_height: float, settings: TableSettings = TABLES) -> bool:

@@ -12,7 +12,7 @@ value or a cell merged across columns is never copied; and the 合计/总计 row
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import TableCell
 
@@ -51,6 +51,7 @@ class Shaped:
     rows: list[list[TableCell]]
     roles: list[str]
     total_rows: list[int]
+    header_printed: list[str]  # empty when the same as header
 
 
 def shape_tables(head: list[list[TableCell]], body: list[list[TableCell]]) -> list[Shaped]:
@@ -58,11 +59,12 @@ def shape_tables(head: list[list[TableCell]], body: list[list[TableCell]]) -> li
     for part in split_parts(head, body):
         keep = kept_columns(part)
         header = header_paths(part.head, keep)
+        printed = header_paths(part.head, keep, printed=True)
         rows = project(part.body, keep)
         roles = column_roles(header, rows)
         rows = [[shown(cell, r, c, rows, roles) for c, cell in enumerate(row)] for r, row in enumerate(rows)]
         totals = [r for r, row in enumerate(rows) if is_total_row(row, roles)]
-        out.append(Shaped(part.band, header, rows, roles, totals))
+        out.append(Shaped(part.band, header, rows, roles, totals, printed if printed != header else []))
     return out
 
 
@@ -110,7 +112,7 @@ def rebase(rows: list[list[TableCell]], offset: int) -> list[list[TableCell]]:
         for cell in row:
             origin = cell.merged_from
             moved = (origin[0] - offset, origin[1]) if origin and origin[0] >= offset else None
-            cells.append(TableCell(cell.text, cell.page, cell.bbox, merged_from=moved))
+            cells.append(replace(cell, merged_from=moved))
         out.append(cells)
     return out
 
@@ -133,14 +135,16 @@ def kept_columns(part: Part) -> list[int]:
     return keep
 
 
-def header_paths(head: list[list[TableCell]], keep: list[int]) -> list[str]:
-    """Each column's name: the header cells above it, top to bottom, joined with '/'."""
+def header_paths(head: list[list[TableCell]], keep: list[int], printed: bool = False) -> list[str]:
+    """Each column's name: the header cells above it, top to bottom, joined with '/' (``printed``:
+    the cells as printed, not as normalised)."""
     names = []
     for c in keep:
         parts: list[str] = []
         for r in range(len(head)):
             o_r, o_c = origin(head, r, c)
-            text = head[o_r][o_c].text.strip()
+            cell = head[o_r][o_c]
+            text = (cell.printed if printed else cell.text).strip()
             if text and (not parts or parts[-1] != text):
                 parts.append(text)
         names.append("/".join(parts))
@@ -162,7 +166,7 @@ def project(rows: list[list[TableCell]], keep: list[int]) -> list[list[TableCell
             moved = (cell.merged_from[0], kept(cell.merged_from[1])) if cell.merged_from else None
             if moved is not None and moved == (len(out), len(cells)):
                 moved = None  # covered only by itself once the spanned columns are one
-            cells.append(TableCell(cell.text, cell.page, cell.bbox, merged_from=moved))
+            cells.append(replace(cell, merged_from=moved))
         out.append(cells)
     return out
 
@@ -195,8 +199,8 @@ def shown(cell: TableCell, r: int, c: int, rows: list[list[TableCell]], roles: l
         return cell
     o_r, o_c = cell.merged_from
     down_its_column = o_c == c and o_r < r
-    text = rows[o_r][o_c].text if down_its_column and roles[c] != "value" else ""
-    return TableCell(text, cell.page, cell.bbox, merged_from=cell.merged_from)
+    source = rows[o_r][o_c] if down_its_column and roles[c] != "value" else None
+    return replace(cell, text=source.text if source else "", original=source.original if source else "")
 
 
 def is_total_row(row: list[TableCell], roles: list[str]) -> bool:

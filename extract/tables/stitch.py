@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from ..model import Cell, PageTable, Table, TableCell
-from ..normalize import join_fragments
+from ..normalize import join_fragments, normalize_text
 from ..settings import TABLES, TableSettings
 from .shape import shape_tables
 
@@ -237,6 +237,23 @@ def start_table(part: PageTable, settings: TableSettings = TABLES) -> TableBuild
     return builder
 
 
+def table_cell(cell: Cell, page: int, merged_from: tuple[int, int] | None = None) -> TableCell:
+    """A page part's cell in the stitched table, with its text in the script it is printed in where
+    normalising converted it (spacing and full-width digits normalised alike)."""
+    printed = normalize_text(cell.original, "simplified") if cell.original and cell.original != cell.text else ""
+    original = printed if printed != cell.text else ""
+    return TableCell(cell.text, page, cell.bbox, merged_from=merged_from, ink=cell.ink, original=original)
+
+
+def printed_text(cell: Cell | TableCell) -> str:
+    return cell.printed if isinstance(cell, TableCell) else table_cell(cell, cell.page).printed
+
+
+def set_text(cell: TableCell, text: str, printed: str) -> None:
+    cell.original = printed if printed != text else ""
+    cell.text = text
+
+
 def grid_cells(part: PageTable, start: int, end: int) -> list[list[TableCell]]:
     """Rows start..end of a page part as TableCells, a merged cell once with merged_from elsewhere."""
     origin = origins(part)
@@ -246,7 +263,7 @@ def grid_cells(part: PageTable, start: int, end: int) -> list[list[TableCell]]:
         for c, cell in enumerate(part.rows[r]):
             o_r, o_c = origin[id(cell)]
             covered = (o_r, o_c) != (r, c) and o_r >= start
-            row.append(TableCell(cell.text, part.page, cell.bbox, merged_from=(o_r - start, o_c) if covered else None))
+            row.append(table_cell(cell, part.page, (o_r - start, o_c) if covered else None))
         out.append(row)
     return out
 
@@ -288,13 +305,13 @@ def add_part(builder: TableBuilder, part: PageTable, skip: int, continuation: bo
         out = []
         for c, cell in enumerate(row):
             if id(cell) in global_origin:
-                out.append(TableCell(cell.text, part.page, cell.bbox, merged_from=global_origin[id(cell)]))
+                out.append(table_cell(cell, part.page, global_origin[id(cell)]))
             elif local_origin[id(cell)] == (r, c):
                 global_origin[id(cell)] = (index, c)
-                out.append(TableCell(cell.text, part.page, cell.bbox))
+                out.append(table_cell(cell, part.page))
             else:  # spanned from a row that was not kept (a header): treat as its own cell
                 global_origin[id(cell)] = (index, c)
-                out.append(TableCell(cell.text, part.page, cell.bbox))
+                out.append(table_cell(cell, part.page))
         builder.rows.append(out)
     builder.open_spans = {}
     if body:
@@ -325,9 +342,14 @@ def carry_spans_over(
         cut = cell.row_span > 1 and cut_label(builder, c, origin.text, cell.text)
         if (spanning and (cell.row_span > 1 or not cell.text.strip() or again)) or (cell.row_span > 1 and again) or cut:
             if again:  # the label printed again: keep the fuller of the two (a page may cut it short)
-                origin.text = max(origin.text, cell.text, key=lambda t: len(compact(t)))
+                fuller = max((origin, cell), key=lambda c: len(compact(c.text)))
+                set_text(origin, fuller.text, printed_text(fuller))
             else:
-                origin.text = join_fragments([origin.text, cell.text])
+                set_text(
+                    origin,
+                    join_fragments([origin.text, cell.text]),
+                    join_fragments([origin.printed, printed_text(cell)]),
+                )
             global_origin[id(cell)] = (o_r, o_c)
             builder.repairs.append(f"joined a merged cell cut by the page break before page {cell.page}")
 
@@ -387,7 +409,8 @@ def rejoin(builder: TableBuilder, row: list[Cell], global_origin: dict[int, tupl
         tail = cell.text.strip()
         # some PDFs print the cut line on both pages: do not add it twice
         if tail and last[c].merged_from is None and not compact(last[c].text).endswith(compact(tail)):
-            last[c].text = join_fragments([last[c].text, cell.text])
+            joined = join_fragments([last[c].printed, printed_text(cell)])
+            set_text(last[c], join_fragments([last[c].text, cell.text]), joined)
         if cell.row_span > 1:  # a span starting in the fragment goes on below it
             global_origin[id(cell)] = last[c].merged_from or (len(builder.rows) - 1, c)
 
@@ -432,6 +455,7 @@ def finish_tables(
                 if len(parts) > 1
                 else builder.pages,
                 header=shaped.header,
+                header_printed=shaped.header_printed,
                 rows=shaped.rows,
                 total_rows=shaped.total_rows,
                 notes=builder.notes,

@@ -6,7 +6,8 @@ Chinese (normalize.join_fragments); tab-separated rows of a text file as a table
 
 from __future__ import annotations
 
-from ..model import Cell, Char, PageTable
+from ..glyphs import shared
+from ..model import BBox, Cell, Char, PageTable, Span
 from ..normalize import join_fragments
 
 
@@ -23,19 +24,36 @@ def chars_to_text(chars: list[Char]) -> str:
     return join_fragments([line_text(line) for line in lines])
 
 
+def ink_box(chars: list[Char]) -> BBox | None:
+    """The box round the characters, None when there are none."""
+    if not chars:
+        return None
+    return min(c.x0 for c in chars), min(c.top for c in chars), max(c.x1 for c in chars), max(c.bottom for c in chars)
+
+
 def line_middle(line: list[Char]) -> float:
     return sum((c.top + c.bottom) / 2 for c in line) / len(line)
 
 
 def line_text(chars: list[Char]) -> str:
-    out = ""
+    return line_glyphs(chars)[0]
+
+
+def line_glyphs(chars: list[Char]) -> tuple[str, list[Span]]:
+    """A line's text (a space where the gap is wide) and, for each of its characters, where it
+    runs across the page: a space spans its gap, a glyph printing several characters (a
+    ligature, a cid) is shared among them evenly."""
+    out: list[str] = []
+    spans: list[Span] = []
     prev: Char | None = None
     for ch in sorted(chars, key=lambda c: c.x0):
         if prev is not None and ch.x0 - prev.x1 > max(prev.size, ch.size) * 0.25:
-            out += " "
-        out += ch.text
+            out.append(" ")
+            spans.append((prev.x1, ch.x0))
+        out.append(ch.text)
+        spans.extend(shared(ch.x0, ch.x1, len(ch.text)))
         prev = ch
-    return out
+    return "".join(out), spans
 
 
 def table_from_text_rows(rows: list[list[str]], page: int) -> PageTable:

@@ -680,7 +680,7 @@ def make_cell(box: CellBox, page: int, span: int) -> Cell:
         max(p.x1 for p in box.pieces),
         max(p.bottom for p in box.pieces),
     )
-    return Cell(chars_to_text(chars), page, bbox, col_span=span)
+    return Cell(chars_to_text(chars), page, bbox, col_span=span, ink=bbox)
 
 
 def merge_header_down(rows: list[list[Cell]], header_rows: int) -> None:
