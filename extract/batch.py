@@ -117,6 +117,7 @@ def process_file(
                 ocr = replace(ocr, threads=ocr.threads * part[1])
             raw = ocr_document(read_opened(opened, progress, reading), ocr, progress)
         document, records = records_of(raw, rules, ready)
+        document = as_written(document)
         status, error, warnings = document_status(document, records)
         result = DocResult(
             doc_id, display_path(path), document.sha256, status, error, document, records, warnings=warnings
@@ -165,6 +166,12 @@ def records_of(raw: RawDocument, rules: RuleSet, ready: dict[int, Prepared] | No
     if settings != TABLES:
         document = document_from_raw(raw, settings)
     return document, apply_rules(document, rules)
+
+
+def as_written(document: Document) -> Document:
+    """The document without what only the rules use (model.INTERNAL: each character's place,
+    three times a document's size once pickled back from its worker)."""
+    return replace(document, paragraphs=[replace(p, glyphs=[]) for p in document.paragraphs])
 
 
 def cache_kind(path: Path, ocr: OcrSettings, reading: Reading = READ_ALL) -> str:

@@ -227,7 +227,7 @@ def load_rendered(
     required = {f"rows/{name}.csv" for name in datasets} | {f"json/{doc_id}.json"}
     reviewed = REVIEWED in fmt
     if reviewed:
-        required.add(f"review/{doc_id}.html")
+        required.add(f"review/{doc_id}/index.html")
     if set(counts) != set(datasets) or any(rows < 0 for rows in counts.values()):
         return None
     known = [table_file, page_image] if reviewed else [table_file]

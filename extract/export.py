@@ -149,7 +149,7 @@ OUTPUT_NAMES = frozenset(
     {f"{name}.{ext}" for name in SCHEMAS for ext in ("csv", "json", "parquet")}
     | {"tables", "json", "datapackage.json", WORKBOOK, "review"}
 )
-REVIEW_INDEX = "review/index.html"  # a rendered format's suffix when the outputs include the review page
+REVIEW_INDEX = "review/index.html"  # the review page's list of documents (review.py)
 
 
 def planned_names(fmt: str, review: bool = False) -> set[str]:

@@ -70,6 +70,7 @@ class RawPage:
     # text input: lines as extracted, a page per run of text (no geometry)
     text_lines: list[str] | None = None
     ocr: OcrPage | None = None  # how the page was read by OCR, when it was
+    turned: int = 0  # its /Rotate (90, 270), when its text, drawn sideways, was turned back to run left to right
 
 
 @dataclass(slots=True)
@@ -310,6 +311,7 @@ class Document:
     problems: list[PageProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # document-level: repaired by qpdf, …
     ocr: list[OcrPage] = field(default_factory=list)  # the pages read by OCR
+    turned: dict[int, int] = field(default_factory=dict)  # page -> RawPage.turned, for pages read from a text layer
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.section_id == section_id), None)

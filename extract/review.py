@@ -1,14 +1,15 @@
 """Review page: static HTML to check every extracted value against the page it was read from.
 
-Owns: ``review/<doc_id>.html`` for each document (its page images, and on them a box at the
-characters of every figure, deadline, heading and table cell; beside them the list of records,
-each a link to its box, failed checks and warnings first and marked) with its images under
-``review/<doc_id>/``, and ``review/index.html`` listing the documents. Plain files: no script,
-no server, no network; a link to a box scrolls to it and CSS's ``:target`` marks it.
+Owns: ``review/<doc_id>/index.html`` for each document (its page images beside it, and on them a
+box at the characters of every figure, deadline, heading and table cell; beside them the list
+of records, each a link to its box, failed checks and warnings first and marked), and
+``review/index.html`` listing the documents. Plain files: no script, no server, no network; a
+link to a box scrolls to it and CSS's ``:target`` marks it.
 
-Boxes are placed in percent of the page, so the page image's resolution does not matter; the
-coordinates are the outputs' own (points from the page's top-left), so what the page shows is
-what metrics.csv says.
+Boxes are the outputs' own coordinates (metrics.csv's bbox), placed on PDFium's image of the
+page through the page's own coordinates: a MediaBox that does not start at 0, a CropBox, /Rotate,
+a page whose sideways text was turned back to be read; a page read by OCR is shown turned and
+levelled as OCR read it. Placed in percent of the image, so its resolution does not matter.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from .model import BBox, Document, Records
+from .model import BBox, Document, OcrPage, Records
 from .read.selection import READ_ALL, Reading
 
 if TYPE_CHECKING:
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
 
 IMAGE_SCALE = 1.5  # 108 dpi: 5-point type is still legible; an A4 page is ~893 px wide, ~120 KB as JPEG
 JPEG_QUALITY = 80
+MAX_PIXELS = (
+    6_000_000  # a poster-sized page is drawn smaller: an A3 page at IMAGE_SCALE is 2.2 million, ~7 MB in memory
+)
+PRECISION = 64  # FPDF_PageToDevice answers in whole pixels: ask for a 64 times larger image
 
 # kind -> (colour, what the legend calls it)
 KINDS = {
@@ -94,21 +101,34 @@ def review_files(r: DocResult, source: ReviewSource) -> dict[str, bytes]:
     or a text file), by their paths in the output folder."""
     document, reading = r.document, source.reading
     files: dict[str, bytes] = {}
-    sizes: dict[int, tuple[float, float]] = {}
+    pictures: dict[int, Picture] = {}
     warnings = list(r.warnings)
     pdf = source.pdf(r.doc_id) if document is not None else None
     if pdf is None and document is not None and document.kind == "pdf":
         warnings.append("the page images could not be made: the file could not be opened again")
-    if pdf is not None:
+    if pdf is not None and document is not None:
         try:
-            for number, size, image in page_images(pdf, reading.pages, reading.password):
-                files[image_path(r.doc_id, number)] = image
-                sizes[number] = size
+            for number, picture in page_images(pdf, reading.pages, reading.password, document):
+                files[image_path(r.doc_id, number)] = picture.jpeg
+                pictures[number] = picture
         except Exception as exc:  # the outputs stand without pictures: the page says why
             warnings.append(f"the page images could not be made: {' '.join(str(exc).split())[:200]}")
     marks = list(marks_of(document, r.records)) if document is not None and r.records is not None else []
-    files[f"review/{r.doc_id}.html"] = document_page(r, warnings, marks, sizes).encode("utf-8")
+    files[page_path(r.doc_id)] = document_page(r, warnings, marks, pictures).encode("utf-8")
     return files
+
+
+def page_path(doc_id: str) -> str:
+    """Each document in a folder of its own: no id can be another's page or the index."""
+    return f"review/{doc_id}/index.html"
+
+
+def image_path(doc_id: str, number: int) -> str:
+    return f"review/{doc_id}/{image_name(number)}"
+
+
+def image_name(number: int) -> str:
+    return f"p{number:04d}.jpg"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,35 +140,116 @@ class Mark:
     page: int
     bbox: BBox
     title: str  # what hovering over it says
+    record: str  # the id of its record's row in the list: r-m3, r-t-t01
 
 
-def image_path(doc_id: str, number: int) -> str:
-    return f"review/{doc_id}/p{number:04d}.jpg"
+Placement = Callable[[BBox], tuple[float, float, float, float]]  # a box -> left, top, width, height in % of the image
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A page as an image, and where a box in the outputs' coordinates falls on it."""
+
+    jpeg: bytes
+    pixels: tuple[int, int]
+    place: Placement
 
 
 def page_images(
-    pdf: bytes, pages: tuple[tuple[int, int], ...], password: str
-) -> Iterator[tuple[int, tuple[float, float], bytes]]:
-    """(number, size in points, JPEG) of each page read, as PDFium draws it."""
+    pdf: bytes, pages: tuple[tuple[int, int], ...], password: str, document: Document
+) -> Iterator[tuple[int, Picture]]:
+    """Each page read, as PDFium draws it, turned and levelled as OCR read it."""
     import pypdfium2 as pdfium
 
     from .read.selection import chosen_pages
 
-    document = pdfium.PdfDocument(pdf, password=password or None)
+    ocr = {o.page: o for o in document.ocr}
+    pdf_document = pdfium.PdfDocument(pdf, password=password or None)
     try:
-        for index in chosen_pages(pages, len(document))[0]:
-            number = index + 1
-            page = document[index]
+        for index in chosen_pages(pages, len(pdf_document))[0]:
+            page = pdf_document[index]
             try:
-                width, height = page.get_size()
-                image = page.render(scale=IMAGE_SCALE).to_pil().convert("RGB")
+                yield index + 1, picture(page, ocr.get(index + 1), document.turned.get(index + 1, 0))
             finally:
                 page.close()
-            buffer = io.BytesIO()
-            image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-            yield number, (width, height), buffer.getvalue()
     finally:
-        document.close()
+        pdf_document.close()
+
+
+def picture(page, ocr: OcrPage | None, turned: int) -> Picture:
+    """The page drawn at IMAGE_SCALE (less for a huge page: at most MAX_PIXELS). A page read by
+    OCR is turned and levelled as OCR did, its boxes then in points of that image; a page read
+    from its text layer keeps PDFium's view, its boxes carried there from the outputs' frame."""
+    width, height = page.get_size()
+    scale = min(IMAGE_SCALE, math.sqrt(MAX_PIXELS / max(width * height, 1.0)))
+    image = page.render(scale=scale).to_pil().convert("RGB")
+    if ocr is not None:
+        from PIL import Image
+
+        if ocr.turn:
+            image = image.rotate(-ocr.turn, expand=True)
+        if ocr.skew:  # as ocr.orient.level_image: about the centre, the corners white
+            image = image.rotate(ocr.skew, resample=Image.Resampling.BICUBIC, fillcolor="white")
+        place = scaled(image.width / scale, image.height / scale)
+    else:
+        place = shown_on(page, image.width, image.height, turned)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return Picture(buffer.getvalue(), (image.width, image.height), place)
+
+
+def scaled(width: float, height: float) -> Placement:
+    def place(box: BBox) -> tuple[float, float, float, float]:
+        x0, top, x1, bottom = box
+        return 100 * x0 / width, 100 * top / height, 100 * (x1 - x0) / width, 100 * (bottom - top) / height
+
+    return place
+
+
+def shown_on(page, pixels_wide: int, pixels_high: int, turned: int) -> Placement:
+    """Boxes in the readers' frame (pdfplumber's: from the MediaBox, /Rotate applied; a page
+    drawn sideways turned back, read.pages.unrotate) placed on PDFium's image of the page (its
+    CropBox, /Rotate applied), through the page's own coordinates (FPDF_PageToDevice)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    from .read.pdfium import Frame
+
+    frame = Frame.of(page.get_mediabox(), page.get_rotation() % 360)
+    a, b, c, d, e, f = frame.ctm
+    det = a * d - b * c
+    wide, high = pixels_wide * PRECISION, pixels_high * PRECISION
+    out_x, out_y = ctypes.c_int(), ctypes.c_int()
+
+    def on_image(user_x: float, user_y: float) -> tuple[float, float]:
+        pdfium_c.FPDF_PageToDevice(page.raw, 0, 0, wide, high, 0, user_x, user_y, out_x, out_y)
+        return 100 * out_x.value / wide, 100 * out_y.value / high
+
+    # the page to its image is affine: asked three times now, while the page is open
+    (ox, oy), (rx, ry), (ux, uy) = on_image(0, 0), on_image(1000, 0), on_image(0, 1000)
+
+    def device(x: float, top: float) -> tuple[float, float]:
+        across, up = x - e - frame.x_shift, frame.height + frame.top_shift - f - top
+        user_x, user_y = (d * across - c * up) / det / 1000, (a * up - b * across) / det / 1000
+        return ox + (rx - ox) * user_x + (ux - ox) * user_y, oy + (ry - oy) * user_x + (uy - oy) * user_y
+
+    def place(box: BBox) -> tuple[float, float, float, float]:
+        corners = [device(x, y) for x, y in as_shown(box, turned, frame.width, frame.height)]
+        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+    return place
+
+
+def as_shown(box: BBox, turned: int, width: float, height: float) -> list[tuple[float, float]]:
+    """The box's corners back on the page as shown, undoing read.pages.unrotate."""
+    x0, top, x1, bottom = box
+    if turned == 90:
+        x0, top, x1, bottom = width - bottom, x0, width - top, x1
+    elif turned == 270:
+        x0, top, x1, bottom = top, height - x1, bottom, height - x0
+    return [(x0, top), (x1, bottom)]
 
 
 def marks_of(document: Document, records: Records) -> Iterator[Mark]:
@@ -159,34 +260,36 @@ def marks_of(document: Document, records: Records) -> Iterator[Mark]:
             for c, cell in enumerate(row):
                 box = cell.ink or cell.bbox
                 if box and cell.text and cell.merged_from is None:
-                    yield Mark(f"t-{table.table_id}-{r}-{c}", "cell", cell.page, box, cell.text)
+                    key = f"t-{table.table_id}-{r}-{c}"
+                    yield Mark(key, "cell", cell.page, box, cell.text, f"r-t-{table.table_id}")
     for section in document.sections:
         if section.bbox:
-            yield Mark(f"s{section.section_id}", "heading", section.page, section.bbox, section.heading or "")
+            key = f"s{section.section_id}"
+            yield Mark(key, "heading", section.page, section.bbox, section.heading or "", f"r-{key}")
     for index, deadline in enumerate(records.deadlines):
         if deadline.page and deadline.bbox:
-            yield Mark(
-                f"d{index}", "deadline", deadline.page, deadline.bbox, f"{deadline.deadline_text}: {deadline.task}"
-            )
+            said = f"{deadline.deadline_text}: {deadline.task}"
+            yield Mark(f"d{index}", "deadline", deadline.page, deadline.bbox, said, f"r-d{index}")
     for index, metric in enumerate(records.metrics):
         if metric.page and metric.bbox:
-            shown = f"{metric.label or metric.metric} = {metric.raw} ({fmt_value(metric.value)} {metric.unit})"
-            yield Mark(f"m{index}", "metric", metric.page, metric.bbox, shown)
+            said = f"{metric.label or metric.metric} = {metric.raw} ({fmt_value(metric.value)} {metric.unit})"
+            yield Mark(f"m{index}", "metric", metric.page, metric.bbox, said, f"r-m{index}")
     for index, check in enumerate(records.checks):
         if not check.passed and check.page and check.bbox:
-            yield Mark(f"c{index}", "check", check.page, check.bbox, f"{check.kind}: {check.detail}")
+            said = f"{check.kind}: {check.detail}"
+            yield Mark(f"c{index}", "check", check.page, check.bbox, said, f"r-c{index}")
 
 
 def fmt_value(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
 
 
-def document_page(r: DocResult, warnings: list[str], marks: list[Mark], sizes: dict[int, tuple[float, float]]) -> str:
+def document_page(r: DocResult, warnings: list[str], marks: list[Mark], pictures: dict[int, Picture]) -> str:
     doc_id, status, error, document, records = r.doc_id, r.status, r.error, r.document, r.records
     e = html.escape
     title = (document.meta.title if document else None) or doc_id
     head = [
-        f'<header><a href="index.html">all documents</a><h1>{e(title)}</h1>',
+        f'<header><a href="../index.html">all documents</a><h1>{e(title)}</h1>',
         f"<div>{e(doc_id)} · {e(document.path if document else '')} · "
         f'<b class="status-{e(status)}">{e(status)}</b></div>',
     ]
@@ -196,12 +299,14 @@ def document_page(r: DocResult, warnings: list[str], marks: list[Mark], sizes: d
     if document is not None:
         head += [f'<div class="alert">page {p.page}: {e(p.quality)}: {e(p.detail)}</div>' for p in document.problems]
     head.append(legend() + "</header>")
-    nav = record_list(document, records) if document is not None and records is not None else ""
+    shown = set(pictures)
+    boxed = {m.key for m in marks if m.page in shown}
+    nav = record_list(document, records, boxed, shown) if document is not None and records is not None else ""
     pages = "".join(
-        page_section(doc_id, number, size, [m for m in marks if m.page == number])
-        for number, size in sorted(sizes.items())
+        page_section(number, picture, [m for m in marks if m.page == number])
+        for number, picture in sorted(pictures.items())
     )
-    if document is not None and not sizes:
+    if document is not None and not pictures:
         why = "it was read from a text file" if document.kind == "text" else "see the warnings above"
         pages = f'<p class="problem">No page images: {why}.</p>'
     return (
@@ -217,78 +322,65 @@ def legend() -> str:
     return f'<div class="legend">{items}</div>'
 
 
-def page_section(doc_id: str, number: int, size: tuple[float, float], marks: list[Mark]) -> str:
-    width, height = size
-    boxes = "".join(box_element(mark, width, height) for mark in marks)
+def page_section(number: int, picture: Picture, marks: list[Mark]) -> str:
+    boxes = "".join(box_element(mark, picture.place) for mark in marks)
+    width, height = picture.pixels
     return (
         f'<section class="page" id="p{number}"><h2>page {number}</h2><div class="sheet">'
-        f'<img src="{html.escape(image_path(doc_id, number).removeprefix("review/"))}" alt="page {number}" '
-        f'width="{round(width * IMAGE_SCALE)}" height="{round(height * IMAGE_SCALE)}">{boxes}</div></section>'
+        f'<img src="{image_name(number)}" alt="page {number}" width="{width}" height="{height}">{boxes}</div></section>'
     )
 
 
-def box_element(mark: Mark, width: float, height: float) -> str:
-    x0, top, x1, bottom = mark.bbox
+def box_element(mark: Mark, place: Placement) -> str:
+    left, top, width, height = place(mark.bbox)
     style = (
-        f"left:{100 * x0 / width:.3f}%;top:{100 * top / height:.3f}%;"
-        f"width:{100 * (x1 - x0) / width:.3f}%;height:{100 * (bottom - top) / height:.3f}%;"
-        f"border-color:{KINDS[mark.kind][0]}"
+        f"left:{left:.3f}%;top:{top:.3f}%;width:{width:.3f}%;height:{height:.3f}%;border-color:{KINDS[mark.kind][0]}"
     )
-    css = f"box {mark.kind}"
-    return f'<a class="{css}" id="{html.escape(mark.key)}" href="#r-{html.escape(mark.key)}" style="{style}" title="{html.escape(mark.title)}"></a>'
+    e = html.escape
+    return f'<a class="box {mark.kind}" id="{e(mark.key)}" href="#{e(mark.record)}" style="{style}" title="{e(mark.title)}"></a>'
 
 
-def record_list(document: Document, records: Records) -> str:
-    """The records by kind, each row linking to its box (or its page when it has no box)."""
+def record_list(document: Document, records: Records, boxed: set[str], shown: set[int]) -> str:
+    """The records by kind, each row linking to its box (to its page when it has none; to
+    nothing when its page has no image)."""
+
+    def row(key: str, page: int | None, texts: list[str], failed: bool = False, box: str = "") -> str:
+        e = html.escape
+        box = box or key
+        target = f"#{box}" if box in boxed else f"#p{page}" if page in shown else ""
+        where = f'<a href="{e(target)}">p{page}</a>' if target else (f"p{page}" if page else "")
+        cells = "".join(f"<td>{e(t)}</td>" for t in texts)
+        css = ' class="failed"' if failed else ""
+        return f'<tr id="r-{e(key)}"{css}><td>{where}</td>{cells}</tr>'
+
     parts = []
     failed = [(i, c) for i, c in enumerate(records.checks) if not c.passed]
     if failed:
-        rows = [row(f"c{i}", c.page, bool(c.bbox), [c.table_id, c.detail], failed=True) for i, c in failed]
+        rows = [row(f"c{i}", c.page, [c.table_id, c.detail], failed=True) for i, c in failed]
         parts.append(block(f"failed checks ({len(failed)})", rows))
-    rows = [
-        row(f"m{i}", m.page, bool(m.bbox), [m.label or m.metric, m.raw, m.entity])
-        for i, m in enumerate(records.metrics)
-    ]
+    rows = [row(f"m{i}", m.page, [m.label or m.metric, m.raw, m.entity]) for i, m in enumerate(records.metrics)]
     parts.append(block(f"figures ({len(rows)})", rows))
-    rows = [
-        row(f"d{i}", d.page, bool(d.bbox), [d.deadline_text, d.owner, d.task[:40]])
-        for i, d in enumerate(records.deadlines)
-    ]
+    rows = [row(f"d{i}", d.page, [d.deadline_text, d.owner, d.task[:40]]) for i, d in enumerate(records.deadlines)]
     parts.append(block(f"deadlines ({len(rows)})", rows))
-    rows = [row(f"s{s.section_id}", s.page, bool(s.bbox), [s.label or "", s.heading or ""]) for s in document.sections]
+    rows = [row(f"s{s.section_id}", s.page, [s.label or "", s.heading or ""]) for s in document.sections]
     parts.append(block(f"headings ({len(rows)})", rows))
-    rows = [table_row(t) for t in document.tables]
+    rows = []
+    for t in document.tables:
+        first = min((k for k in boxed if k.startswith(f"t-{t.table_id}-")), key=cell_order, default="")
+        page = t.pages[0] if t.pages else None
+        rows.append(row(f"t-{t.table_id}", page, [t.table_id, t.title or "(untitled)"], box=first))
     parts.append(block(f"tables ({len(rows)})", rows))
     return "".join(parts)
 
 
+def cell_order(key: str) -> tuple[int, int]:
+    """A cell box's id (t-<table>-<row>-<col>) in reading order."""
+    row, col = key.rsplit("-", 2)[1:]
+    return int(row), int(col)
+
+
 def block(heading: str, rows: list[str]) -> str:
     return f"<h2>{html.escape(heading)}</h2><table>{''.join(rows)}</table>"
-
-
-def row(key: str, page: int | None, boxed: bool, texts: list[str], failed: bool = False) -> str:
-    """One record: its words, and a link to its box (to its page when it has none)."""
-    e = html.escape
-    target = f"#{key}" if boxed else f"#p{page}" if page else ""
-    where = f'<a href="{e(target)}">p{page}</a>' if target else ""
-    cells = "".join(f"<td>{e(t)}</td>" for t in texts)
-    css = ' class="failed"' if failed else ""
-    return f'<tr id="r-{e(key)}"{css}><td>{where}</td>{cells}</tr>'
-
-
-def table_row(table) -> str:
-    """A table: its title, linking to its first cell with text."""
-    first = next(
-        (
-            (f"t-{table.table_id}-{r}-{c}", cell.page)
-            for r, cells in enumerate(table.rows)
-            for c, cell in enumerate(cells)
-            if (cell.ink or cell.bbox) and cell.text and cell.merged_from is None
-        ),
-        None,
-    )
-    key, page = first if first else (f"t-{table.table_id}", table.pages[0] if table.pages else None)
-    return row(key, page, first is not None, [table.table_id, table.title or "(untitled)"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +424,7 @@ def index_page(documents: list[Listed]) -> bytes:
     """review/index.html: a line per document, linking to its page."""
     e = html.escape
     rows = "".join(
-        f'<tr><td><a href="{e(d.doc_id)}.html">{e(d.doc_id)}</a></td><td>{e(d.title)}</td>'
+        f'<tr><td><a href="{e(quote(d.doc_id))}/index.html">{e(d.doc_id)}</a></td><td>{e(d.title)}</td>'
         f'<td class="status-{e(d.status)}">{e(d.status)}</td><td>{d.figures}</td><td>{d.deadlines}</td>'
         f"<td>{d.failed_checks or ''}</td><td>{e(d.note)}</td></tr>"
         for d in documents

@@ -692,6 +692,7 @@ def build_document(
         paragraphs=assembler.paragraphs,
         problems=problems,
         ocr=[p.ocr for p in raw.pages if p.ocr is not None],
+        turned={p.number: p.turned for p in raw.pages if p.turned and p.ocr is None},
         warnings=list(raw.warnings),
     )
 

@@ -11,6 +11,7 @@ characters PDFium draws there.
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import shutil
@@ -18,7 +19,9 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pdfplumber
 import pytest
 from conftest import CORPUS, extracted
@@ -27,6 +30,7 @@ from extract.apply import apply_rules
 from extract.batch import DocResult
 from extract.model import Paragraph, Records, TextLine
 from extract.normalize import normalize_line, to_simplified
+from extract.pipeline import extract_file
 from extract.review import IMAGE_SCALE, ReviewSource, review_files
 from extract.rulefolders import default_rules_dir
 from extract.rules import load_rules
@@ -184,7 +188,7 @@ def boxes_in(page_html: str) -> dict[str, dict[str, float]]:
 def test_every_record_is_boxed_where_its_box_says() -> None:
     path = CORPUS / "hangzhou-weekly-2018-07-20.pdf"
     files, records = review_of(path)
-    page_html = files[f"review/{path.stem}.html"].decode()
+    page_html = files[f"review/{path.stem}/index.html"].decode()
     boxes = boxes_in(page_html)
     with pdfplumber.open(path) as pdf:
         for index, metric in enumerate(records.metrics):
@@ -199,6 +203,9 @@ def test_every_record_is_boxed_where_its_box_says() -> None:
     failed = [c for c in records.checks if not c.passed]
     assert failed and page_html.count('class="failed"') == len(failed)  # failed checks listed first, marked
     assert '<div class="alert">warning: a warning</div>' in page_html
+    targets = set(re.findall(r'href="#([^"]+)"', page_html))
+    ids = set(re.findall(r' id="([^"]+)"', page_html))
+    assert targets and targets <= ids, sorted(targets - ids)[:5]  # no link leads nowhere
     images = sorted(name for name in files if name.endswith(".jpg"))
     assert len(images) == len(pdfplumber.open(path).pages)
 
@@ -210,12 +217,103 @@ def test_review_through_the_command_line(tmp_path: Path) -> None:
     run = [sys.executable, "-m", "extract", str(source), "-o", str(out), "-q"]
     subprocess.run([*run, "--review", "--pages", "3-4"], check=True)
     index = (out / "review" / "index.html").read_text(encoding="utf-8")
-    assert 'href="zhejiang-notice-2018-30.html"' in index
-    assert sorted(p.name for p in (out / "review" / "zhejiang-notice-2018-30").iterdir()) == ["p0003.jpg", "p0004.jpg"]
+    assert 'href="zhejiang-notice-2018-30/index.html"' in index
+    assert sorted(p.name for p in (out / "review" / "zhejiang-notice-2018-30").iterdir()) == [
+        "index.html",
+        "p0003.jpg",
+        "p0004.jpg",
+    ]
     subprocess.run([*run, "--review", "--pages", "3-4"], check=True)  # from the cache: the same files
-    assert (out / "review" / "zhejiang-notice-2018-30.html").is_file()
+    assert (out / "review" / "zhejiang-notice-2018-30" / "index.html").is_file()
     subprocess.run(run, check=True)
     assert not (out / "review").exists()
+
+
+# --------------------------------------------------------------------------- boxes on the image
+def placed_crop(picture, box) -> Any:
+    """The part of the page image a box is placed on, as grey levels."""
+    import numpy as np
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(picture.jpeg)).convert("L")
+    left, top, width, height = picture.place(box)
+    w, h = image.size
+    area = (left * w / 100, top * h / 100, (left + width) * w / 100, (top + height) * h / 100)
+    return np.asarray(image.crop(tuple(round(v) for v in area))).astype(float)
+
+
+def reference_crop(box, size: tuple[int, int], turn: int) -> Any:
+    """The same figure on the corpus page as printed, turned as the variant shows it."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(CORPUS / "zhejiang-notice-2018-30.pdf"))
+    image = document[2].render(scale=4).to_pil().convert("L")
+    document.close()
+    crop = image.crop(tuple(round(v * 4) for v in box)).rotate(-turn, expand=True)
+    return np.asarray(crop.resize(size)).astype(float)
+
+
+def page_variant(tmp_path: Path, name: str, change) -> Path:
+    import pikepdf
+
+    with pikepdf.open(CORPUS / "zhejiang-notice-2018-30.pdf") as pdf:
+        kept = pikepdf.new()
+        kept.pages.append(pdf.pages[2])
+        change(kept.pages[0])
+        target = tmp_path / f"{name}.pdf"
+        kept.save(target)
+    return target
+
+
+VARIANTS = {  # name: (what is done to page 3, how many degrees clockwise it is then shown turned)
+    "mediabox-off-origin": (lambda page: setattr(page, "MediaBox", [-12, 14.2, 583.2, 856.0]), 0),
+    "cropbox-inset": (lambda page: setattr(page, "CropBox", [60, 80, 535, 780]), 0),
+    "shown-sideways": (lambda page: setattr(page, "Rotate", 90), 90),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_boxes_land_on_their_characters_whatever_the_page_boxes(tmp_path: Path, name: str) -> None:
+    """A page whose MediaBox does not start at 0, one with a CropBox, one shown turned (its text
+    read turned back): each figure's box, placed on the page image, holds the ink of that figure
+    as the untouched page prints it."""
+    import numpy as np
+
+    from extract.review import page_images
+
+    change, turn = VARIANTS[name]
+    path = page_variant(tmp_path, name, change)
+    document = extracted(str(path))
+    records = apply_rules(document, load_rules(default_rules_dir()))
+    [(_, picture)] = list(page_images(path.read_bytes(), (), "", document))
+    _, original = records_of(CORPUS / "zhejiang-notice-2018-30.pdf")
+    printed = next(m for m in original.metrics if m.raw == "100项")
+    figure = next(m for m in records.metrics if m.raw == "100项")
+    shown = placed_crop(picture, figure.bbox)
+    truth = reference_crop(printed.bbox, (shown.shape[1], shown.shape[0]), turn)
+    assert shown.min() < 100, "no ink where the figure is placed"
+    assert np.corrcoef(shown.ravel(), truth.ravel())[0, 1] > 0.7
+
+
+def test_boxes_of_a_scan_turned_upright_by_ocr() -> None:
+    """A sideways scan is turned and levelled to be read: its image is turned the same way, and
+    the figures' boxes hold what OCR reads there."""
+    from extract.ocr.engine import read_image
+    from extract.review import page_images
+
+    path = CORPUS / "scans" / "scan-sideways.pdf"
+    document = extract_file(path)
+    records = apply_rules(document, load_rules(default_rules_dir()))
+    assert document.ocr[0].turn
+    [(_, picture)] = list(page_images(path.read_bytes(), (), "", document))
+    figures = [m for m in records.metrics if m.source.startswith("table:")][:6]
+    assert len(figures) == 6
+    for figure in figures:
+        crop = placed_crop(picture, figure.bbox)
+        padded = np.pad(crop, 12, constant_values=255).astype("uint8")
+        read = "".join(line.text for line in read_image(np.stack([padded] * 3, axis=2)))
+        assert read.replace(" ", "") == figure.raw, (figure.raw, read)
 
 
 # --------------------------------------------------------------------------- the page, in a browser
@@ -238,7 +336,7 @@ def test_review_page_in_chromium(tmp_path: Path) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto((tmp_path / "review" / f"{path.stem}.html").as_uri())
+            page.goto((tmp_path / "review" / path.stem / "index.html").as_uri())
             page.click(f'a[href="#m{index}"]')
             page.wait_for_function(f"location.hash === '#m{index}'")
             image = page.locator(f"#p{metric.page} img")

@@ -163,6 +163,7 @@ def unrotate(page: RawPage) -> None:
     for ch in page.chars:
         ch.x0, ch.top, ch.x1, ch.bottom = box(ch.x0, ch.top, ch.x1, ch.bottom)
         ch.upright = True
+    page.turned = page.rotation
     page.edges = [Edge("v" if e.orientation == "h" else "h", *box(e.x0, e.top, e.x1, e.bottom)) for e in page.edges]
     page.images = [box(*b) for b in page.images]
     page.width, page.height = height, width
