@@ -134,18 +134,18 @@ def normalize_with_spans(text: str, xs: list[Span], script: str) -> tuple[str, l
     """normalize_text, and where each character of the result is printed: narrowing may make one
     character several (a ligature), OpenCC changes characters one for one, spacing only drops or
     merges spaces; None for the positions when OpenCC changed the length (a phrase)."""
-    pieces: list[str] = []
-    spans: list[Span] = []
-    for ch, span in zip(text, xs):
-        narrowed = narrow(ch)
-        pieces.append(narrowed)
-        spans.extend(shared(span[0], span[1], len(narrowed)))
-    converted = "".join(pieces)
+    converted = narrow(text)
+    spans = list(xs)
+    if len(converted) != len(text):  # a ligature became its letters: share out its glyph
+        pieces = [narrow(ch) for ch in text]
+        spans = [part for piece, span in zip(pieces, xs) for part in shared(span[0], span[1], len(piece))]
     if script == "traditional":
         converted = to_simplified(converted)
     result = tidy_spaces(converted)
     if len(converted) != len(spans):
         return result, None
+    if result == converted:  # no space dropped or merged
+        return result, spans
     return result, spans_after_spacing(result, converted, spans)
 
 

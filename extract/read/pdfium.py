@@ -121,14 +121,16 @@ def fonts_from_the_stream(drawing: Drawing, facts: Facts, index: int) -> dict[in
     Type 3 fonts (no /BaseFont: PDFium knows no name) and fonts writing top to bottom (pdfminer
     boxes such a glyph from PDFium's origin up by the font size: no descent). Matched with the
     content stream's fonts in the order text first uses them; none when the two walks disagree."""
-    if not drawing.unnamed_fonts and not facts.vertical:
+    # walking a content stream costs ~13 ms a page: only where a font may write top to bottom
+    vertical_here = bool(facts.vertical) and any(untagged(font_name(f)) in facts.vertical for f in drawing.fonts)
+    if not drawing.unnamed_fonts and not vertical_here:
         return {}
     shown = facts.shown_fonts(index)
     known: dict[int, tuple[str, float]] = {}
     unnamed = [spec for spec in shown if "/BaseFont" not in spec]
     if drawing.unnamed_fonts and len(unnamed) == len(drawing.unnamed_fonts):
         known = {font: type3_face(spec) for font, spec in zip(drawing.unnamed_fonts, unnamed)}
-    if facts.vertical and len(shown) == len(drawing.fonts):
+    if vertical_here and len(shown) == len(drawing.fonts):
         vertical = [font for font, spec in zip(drawing.fonts, shown) if is_vertical(spec)]
         known |= {font: (decode_name(font_name(font)), 0.0) for font in vertical}
     return known
@@ -449,7 +451,7 @@ class Facts:
     descents: dict[bytes, float]  # each font's descent by name, and by "+" and its name without the subset tag
     mediaboxes: list[tuple[float, float, float, float] | None]  # in the file's own digits, not PDFium's floats
     source: object = None  # the pikepdf.Pdf, for fonts PDFium knows no name for (Type 3) or the writing mode of
-    vertical: bool = False  # a font writes top to bottom (an Identity-V CMap): PDFium does not say which
+    vertical: set[bytes] = field(default_factory=set)  # names (untagged) of fonts writing top to bottom (Identity-V)
 
     def close(self) -> None:
         if self.source is not None:
@@ -477,15 +479,21 @@ def document_facts(data: bytes) -> Facts:
         pdf = pikepdf.open(io.BytesIO(data))
     except (pikepdf.PdfError, ValueError, RuntimeError):
         return Facts({}, [])
-    vertical = False
+    vertical: set[bytes] = set()
     for font in document_fonts(pdf):
-        vertical = vertical or is_vertical(font)
         name, descent = font_descent(font)
+        if name is not None and is_vertical(font):
+            vertical.add(untagged(name))
         if name is not None and descent is not None:
             found.setdefault(name, set()).add(descent)
             found.setdefault(b"+" + SUBSET_TAG.sub(b"", name), set()).add(descent)
     boxes = [page_box(page) for page in pdf.pages]
     return Facts({name: values.pop() for name, values in found.items() if len(values) == 1}, boxes, pdf, vertical)
+
+
+def untagged(name: bytes) -> bytes:
+    """A font's name without its subset tag (PDFium drops some)."""
+    return SUBSET_TAG.sub(b"", name)
 
 
 def is_vertical(font) -> bool:

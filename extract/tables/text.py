@@ -51,7 +51,10 @@ def line_glyphs(chars: list[Char]) -> tuple[str, list[Span]]:
             out.append(" ")
             spans.append((prev.x1, ch.x0))
         out.append(ch.text)
-        spans.extend(shared(ch.x0, ch.x1, len(ch.text)))
+        if len(ch.text) == 1:
+            spans.append((ch.x0, ch.x1))
+        else:
+            spans.extend(shared(ch.x0, ch.x1, len(ch.text)))
         prev = ch
     return "".join(out), spans
 
