@@ -17,7 +17,7 @@ from collections import Counter
 
 from .model import BBox, Char, Edge, LaidOutPage, PageTable, RawDocument, RawPage, TextLine
 from .settings import TABLES, TableSettings
-from .tables import find_page_tables, find_unruled_tables, line_glyphs, line_text, table_from_text_rows
+from .tables import find_page_tables, find_unruled_tables, ink_box, line_glyphs, line_text, table_from_text_rows
 
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–－_~·•]*(第\s*)?[\d０-９]{1,4}(\s*页)?(\s*[/／]\s*[\d]{1,4}|\s*共\s*\d+\s*页)?[\s\-—–－_~·•]*$"
@@ -167,7 +167,8 @@ def make_line(chars: list[Char], page: int) -> TextLine:
     sizes = Counter(round(c.size, 1) for c in chars)
     fonts = Counter(c.font for c in chars)
     main_font = fonts.most_common(1)[0][0]
-    bbox = (min(c.x0 for c in chars), min(c.top for c in chars), max(c.x1 for c in chars), max(c.bottom for c in chars))
+    bbox = ink_box(chars)
+    assert bbox is not None  # a line has characters
     text, xs = line_glyphs(chars)
     line = TextLine(
         text=text,

@@ -300,11 +300,19 @@ def document_page(r: DocResult, warnings: list[str], marks: list[Mark], pictures
         head += [f'<div class="alert">page {p.page}: {e(p.quality)}: {e(p.detail)}</div>' for p in document.problems]
     head.append(legend() + "</header>")
     shown = set(pictures)
-    boxed = {m.key for m in marks if m.page in shown}
-    nav = record_list(document, records, boxed, shown) if document is not None and records is not None else ""
+    on_page: dict[int, list[Mark]] = {}
+    first_cell: dict[str, str] = {}  # a table's record row -> its first boxed cell (marks_of goes row by row)
+    for m in marks:
+        if m.page in shown:
+            on_page.setdefault(m.page, []).append(m)
+            if m.kind == "cell":
+                first_cell.setdefault(m.record, m.key)
+    boxed = {m.key for page in on_page.values() for m in page}
+    nav = (
+        record_list(document, records, boxed, shown, first_cell) if document is not None and records is not None else ""
+    )
     pages = "".join(
-        page_section(number, picture, [m for m in marks if m.page == number])
-        for number, picture in sorted(pictures.items())
+        page_section(number, picture, on_page.get(number, [])) for number, picture in sorted(pictures.items())
     )
     if document is not None and not pictures:
         why = "it was read from a text file" if document.kind == "text" else "see the warnings above"
@@ -340,7 +348,9 @@ def box_element(mark: Mark, place: Placement) -> str:
     return f'<a class="box {mark.kind}" id="{e(mark.key)}" href="#{e(mark.record)}" style="{style}" title="{e(mark.title)}"></a>'
 
 
-def record_list(document: Document, records: Records, boxed: set[str], shown: set[int]) -> str:
+def record_list(
+    document: Document, records: Records, boxed: set[str], shown: set[int], first_cell: dict[str, str]
+) -> str:
     """The records by kind, each row linking to its box (to its page when it has none; to
     nothing when its page has no image)."""
 
@@ -366,17 +376,11 @@ def record_list(document: Document, records: Records, boxed: set[str], shown: se
     parts.append(block(f"headings ({len(rows)})", rows))
     rows = []
     for t in document.tables:
-        first = min((k for k in boxed if k.startswith(f"t-{t.table_id}-")), key=cell_order, default="")
         page = t.pages[0] if t.pages else None
+        first = first_cell.get(f"r-t-{t.table_id}", "")
         rows.append(row(f"t-{t.table_id}", page, [t.table_id, t.title or "(untitled)"], box=first))
     parts.append(block(f"tables ({len(rows)})", rows))
     return "".join(parts)
-
-
-def cell_order(key: str) -> tuple[int, int]:
-    """A cell box's id (t-<table>-<row>-<col>) in reading order."""
-    row, col = key.rsplit("-", 2)[1:]
-    return int(row), int(col)
 
 
 def block(heading: str, rows: list[str]) -> str:

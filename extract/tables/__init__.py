@@ -16,7 +16,7 @@ Every tolerance is in ``settings.TableSettings``.
 
 from .ruled import find_page_tables
 from .stitch import TableBuilder, continuation, extend_table, finish_tables, start_table
-from .text import chars_to_text, line_glyphs, line_text, table_from_text_rows
+from .text import chars_to_text, ink_box, line_glyphs, line_text, table_from_text_rows
 from .unruled import find_unruled_tables
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "find_page_tables",
     "find_unruled_tables",
     "finish_tables",
+    "ink_box",
     "line_glyphs",
     "line_text",
     "start_table",

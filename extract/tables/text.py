@@ -36,7 +36,20 @@ def line_middle(line: list[Char]) -> float:
 
 
 def line_text(chars: list[Char]) -> str:
-    return line_glyphs(chars)[0]
+    """line_glyphs' text alone: every cell line and table piece is read, few need their spans."""
+    out: list[str] = []
+    prev: Char | None = None
+    for ch in sorted(chars, key=lambda c: c.x0):
+        if prev is not None and wide_gap(prev, ch):
+            out.append(" ")
+        out.append(ch.text)
+        prev = ch
+    return "".join(out)
+
+
+def wide_gap(prev: Char, ch: Char) -> bool:
+    """A gap wide enough to print as a space: a quarter of the larger type size."""
+    return ch.x0 - prev.x1 > max(prev.size, ch.size) * 0.25
 
 
 def line_glyphs(chars: list[Char]) -> tuple[str, list[Span]]:
@@ -47,7 +60,7 @@ def line_glyphs(chars: list[Char]) -> tuple[str, list[Span]]:
     spans: list[Span] = []
     prev: Char | None = None
     for ch in sorted(chars, key=lambda c: c.x0):
-        if prev is not None and ch.x0 - prev.x1 > max(prev.size, ch.size) * 0.25:
+        if prev is not None and wide_gap(prev, ch):
             out.append(" ")
             spans.append((prev.x1, ch.x0))
         out.append(ch.text)
